@@ -1,0 +1,195 @@
+"""The ``kronos`` command: serve, worker, migrate, create-admin, check."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+import kronos
+from kronos.config import Settings, SettingsError, load_settings
+
+app = typer.Typer(name="kronos", help="KronosCRM: the CRM that remembers every field.", no_args_is_help=True)
+migrate_app = typer.Typer(help="Apply, undo and inspect database migrations.", no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+console = Console(stderr=True)
+out = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except (SettingsError, ValidationError) as exc:
+        console.print(f"[bold red]Configuration error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _migrate(settings: Settings, revision: str = "head") -> None:
+    from kronos.kit import migrations
+
+    with console.status(f"Migrating the database to [bold]{revision}[/]..."):
+        started = time.perf_counter()
+        migrations.upgrade(settings.effective_database_url, revision)
+    console.print(f"[green]✓[/] Database at {revision} ({time.perf_counter() - started:.1f}s)")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default KRONOS_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default KRONOS_PORT).")] = None,
+    migrate: Annotated[
+        bool, typer.Option(help="Apply migrations before serving; turn off when a release job does it.")
+    ] = True,
+) -> None:
+    """Serve the API and the web app. Embedded by default: SQLite, in-process events, no other service."""
+    import uvicorn
+
+    from kronos.app import create_app
+    from kronos.bootstrap import ensure_first_workspace
+
+    settings = _settings()
+    if migrate:
+        _migrate(settings)
+    first = asyncio.run(ensure_first_workspace(settings))
+    if first is not None:
+        lines = [f"Workspace: [bold]{first.workspace_name}[/]", f"Owner:     [bold]{first.email}[/]"]
+        if first.generated_password:
+            lines.append(f"Password:  [bold yellow]{first.generated_password}[/]")
+            lines.append("[dim]Shown once. Set KRONOS_ADMIN_PASSWORD to choose it yourself.[/]")
+        console.print(Panel("\n".join(lines), title="First start: your owner account", expand=False))
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"[green]✓[/] KronosCRM {kronos.__version__} on [bold]http://{bind_host}:{bind_port}[/]")
+    config = uvicorn.Config(
+        create_app(settings),
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+
+
+@migrate_app.command("upgrade")
+def migrate_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    _migrate(_settings(), revision)
+
+
+@migrate_app.command("downgrade")
+def migrate_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+) -> None:
+    """Undo migrations down to REVISION."""
+    from kronos.kit import migrations
+
+    settings = _settings()
+    with console.status(f"Downgrading the database to [bold]{revision}[/]..."):
+        migrations.downgrade(settings.effective_database_url, revision)
+    console.print(f"[green]✓[/] Database at {revision}")
+
+
+@migrate_app.command("current")
+def migrate_current(verbose: bool = False) -> None:
+    """Show the revision the database is at."""
+    from kronos.kit import migrations
+
+    migrations.current(_settings().effective_database_url, verbose)
+
+
+@migrate_app.command("history")
+def migrate_history(verbose: bool = False) -> None:
+    """List all migrations, marking the current one."""
+    from kronos.kit import migrations
+
+    migrations.history(_settings().effective_database_url, verbose)
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="The owner's e-mail (sign-in name).")],
+    workspace: Annotated[str, typer.Option(prompt="Workspace name", help="Name of the new workspace.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="The password.")
+    ],
+) -> None:
+    """Create a workspace and its owner account (an existing account must give its own password)."""
+    from kronos.kit.db import Database
+    from kronos.kit.errors import KronosError
+    from kronos.modules.identity.service import create_workspace_with_owner
+
+    settings = _settings()
+
+    async def run() -> str:
+        db = Database(settings)
+        try:
+            async with db.write_session() as session:
+                created = await create_workspace_with_owner(
+                    session, email=email, password=password, workspace_name=workspace
+                )
+                return str(created.workspace.id)
+        finally:
+            await db.dispose()
+
+    try:
+        workspace_id = asyncio.run(run())
+    except KronosError as exc:
+        console.print(f"[bold red]Not created:[/] {exc.message}")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]✓[/] Workspace [bold]{workspace}[/] ({workspace_id}) owned by [bold]{email}[/]")
+
+
+@app.command()
+def check() -> None:
+    """Print the settings in effect (secrets masked) and whether each configured service answers."""
+    from kronos.kit.db import Database
+    from kronos.kit.services import check_components
+
+    settings = _settings()
+    table = Table(title="Settings in effect", show_header=True, header_style="bold")
+    table.add_column("setting")
+    table.add_column("value")
+    for name, value in settings.masked().items():
+        table.add_row(f"KRONOS_{name.upper()}", "" if value is None else str(value))
+    out.print(table)
+
+    async def probe() -> list[tuple[str, bool, str]]:
+        db = Database(settings)
+        try:
+            results = await check_components(settings, db)
+        finally:
+            await db.dispose()
+        return [
+            (r.name, r.ok, f"{r.target} ({r.latency_ms} ms)" if r.ok else f"{r.target}: {r.error}")
+            for r in results
+        ]
+
+    results = asyncio.run(probe())
+    services = Table(title="Services", show_header=True, header_style="bold")
+    services.add_column("component")
+    services.add_column("status")
+    services.add_column("detail")
+    for name, ok, detail in results:
+        services.add_row(name, "[green]ok[/]" if ok else "[red]unavailable[/]", detail)
+    out.print(services)
+    if not all(ok for _, ok, _ in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(kronos.__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,146 @@
+"""Settings, read from ``KRONOS_*`` environment variables (and an optional ``.env`` file).
+
+The defaults run embedded: SQLite under the data directory, in-process bus and workers, no Redis.
+Production mode refuses to start with a default or missing secret key, and any ``KRONOS_*`` variable
+that is not a setting is an error rather than a silent typo.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "KRONOS_"
+# Variables the test harness reads; they configure the suite, not the app.
+_HARNESS_PREFIXES = ("KRONOS_TEST_",)
+# A marker value: production mode refuses to start with it.
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says what to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # Unset means embedded: SQLite in data_dir, no Redis, in-process event bus.
+    database_url: str | None = None
+    redis_url: str | None = None
+    broker_url: str | None = None
+
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+    signup_enabled: bool = True
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # auto: readable lines on a terminal in development, JSON everywhere else.
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_echo: bool = False
+    shutdown_timeout: float = Field(default=15.0, ge=0)
+    # Names of queues/exchanges/keys are prefixed so several deployments (or test runs) can share servers.
+    namespace: str = Field(default="kronos", pattern=r"^[a-z][a-z0-9_]{0,39}$")
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret(self) -> Settings:
+        if self.env == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+                raise ValueError(
+                    "KRONOS_SECRET_KEY must be set to a random value of at least "
+                    f"{MIN_PRODUCTION_SECRET_LENGTH} characters when KRONOS_ENV=production "
+                    '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))")'
+                )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'kronos.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def embedded(self) -> bool:
+        """No broker configured: events are relayed and consumed inside the serving process."""
+        return self.broker_url is None
+
+    def masked(self) -> dict[str, Any]:
+        """Settings in effect with secrets and credentials in URLs hidden, for `kronos check`."""
+        shown: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else ""
+            elif isinstance(value, str) and "://" in value:
+                value = mask_url(value)
+            shown[name] = value
+        shown["database_url"] = mask_url(self.effective_database_url)
+        return shown
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a URL: ``postgresql://u:secret@h/db`` -> ``postgresql://u:***@h/db``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user, has_password, _ = credentials.partition(":")
+    return f"{scheme}://{user}{':***' if has_password else ''}@{host}"
+
+
+def unknown_env_keys(environ: dict[str, str] | None = None) -> list[str]:
+    environ = dict(os.environ) if environ is None else environ
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    return sorted(
+        key
+        for key in environ
+        if key.upper().startswith(ENV_PREFIX)
+        and key.upper() not in known
+        and not key.upper().startswith(_HARNESS_PREFIXES)
+    )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, rejecting unknown ``KRONOS_*`` variables by name."""
+    unknown = unknown_env_keys()
+    if unknown:
+        known = [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key.upper(), known, n=1)
+            hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+        raise SettingsError("unknown settings in the environment: " + ", ".join(hints))
+    return Settings(**overrides)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

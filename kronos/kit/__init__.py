@@ -1,0 +1,1 @@
+"""Shared machinery with no domain words in it: database, errors, tenancy, events, logging, metrics."""

@@ -1,0 +1,152 @@
+"""Engines and sessions: async SQLAlchemy on aiosqlite (embedded) or asyncpg (PostgreSQL).
+
+Reads and writes use separate session types so reads can move to a replica later. On SQLite the split also
+fixes locking: write transactions start with ``BEGIN IMMEDIATE`` and so queue for the single writer up front,
+instead of failing with "database is locked" when a read transaction tries to upgrade midway.
+
+One session per request, committed once at the edge (see ``kronos.kit.deps``); services only flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from kronos.config import Settings
+
+
+class ReadSession(AsyncSession):
+    """A session for requests that only read. Flushing one is a bug."""
+
+    async def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a ReadSession cannot write; use a write session")
+        await super().flush(objects)
+
+
+class _WriteSyncSession(Session):
+    pass
+
+
+class WriteSession(AsyncSession):
+    """A session that may write. Callbacks registered with ``after_commit`` run once it commits."""
+
+    sync_session_class = _WriteSyncSession
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction has committed (never if it rolls back)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session: Any) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+def _drop_after_commit(session: Any, *_: Any) -> None:
+    session.info.pop("after_commit", None)
+
+
+event.listen(_WriteSyncSession, "after_commit", _run_after_commit)
+event.listen(_WriteSyncSession, "after_soft_rollback", _drop_after_commit)
+
+
+def configure_sqlite(engine: AsyncEngine, *, begin: str = "BEGIN", foreign_keys: bool = True) -> None:
+    """Make aiosqlite transactional (the driver's own BEGIN handling skips DDL and savepoints) and tune it."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so BEGIN, SAVEPOINT and COMMIT mean what they say.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        # FULL: a commit that was acknowledged survives a power cut, not only a process crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def create_engine(settings: Settings, *, for_writes: bool) -> AsyncEngine:
+    url = make_url(settings.effective_database_url)
+    kwargs: dict[str, Any] = {"echo": settings.db_echo, "pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+        engine = create_async_engine(url, **kwargs)
+        configure_sqlite(engine, begin="BEGIN IMMEDIATE" if for_writes else "BEGIN")
+        return engine
+    kwargs |= {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        "connect_args": {
+            "server_settings": {"application_name": "kronos", "timezone": "UTC"},
+        },
+    }
+    return create_async_engine(url, **kwargs)
+
+
+class Database:
+    """The app's engines and session factories; created in the lifespan, disposed at shutdown."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.write_engine = create_engine(settings, for_writes=True)
+        # PostgreSQL: one engine until a replica is configured; SQLite needs its own for the BEGIN mode.
+        self.read_engine = (
+            create_engine(settings, for_writes=False) if settings.is_sqlite else self.write_engine
+        )
+        self.write_sessionmaker = async_sessionmaker(
+            self.write_engine, class_=WriteSession, expire_on_commit=False, autoflush=False
+        )
+        self.read_sessionmaker = async_sessionmaker(
+            self.read_engine, class_=ReadSession, expire_on_commit=False, autoflush=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[WriteSession]:
+        """A unit of work outside a request (CLI, workers): committed on success, rolled back on error."""
+        async with self.write_sessionmaker() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[ReadSession]:
+        async with self.read_sessionmaker() as session:
+            yield session
+
+    async def ping(self) -> None:
+        async with self.read_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def pool_status(self) -> dict[str, int]:
+        pool: Any = self.write_engine.pool
+        if not hasattr(pool, "size"):
+            return {"size": 0, "checked_out": 0, "overflow": 0}
+        return {"size": pool.size(), "checked_out": pool.checkedout(), "overflow": pool.overflow()}
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()

@@ -1,0 +1,199 @@
+"""One error family, rendered as RFC 9457 problem+json with a stable ``code``.
+
+Services raise ``KronosError`` subclasses; routers list them in ``responses`` so OpenAPI shows them. Anything
+else that escapes is a bug: it becomes a 500 that carries the request id and nothing of the internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from kronos.kit.context import current_request_id
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    path: str = Field(description="Where the bad value is, e.g. 'body.emails.0' or 'query.limit'.")
+    message: str
+    type: str = Field(description="A stable machine-readable reason, e.g. 'missing', 'string_too_long'.")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with KronosCRM's extension members."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable identifier of the error; safe to branch on.")
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class KronosError(Exception):
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors) if errors else None
+        self.headers = headers
+        self.extra = extra or {}
+
+
+class BadRequest(KronosError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(KronosError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(KronosError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(KronosError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(KronosError):
+    status_code = 409
+    code = "conflict"
+
+
+class PreconditionFailed(KronosError):
+    status_code = 412
+    code = "precondition_failed"
+
+
+class PayloadTooLarge(KronosError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class ValidationFailed(KronosError):
+    status_code = 422
+    code = "validation_failed"
+
+
+class TooManyRequests(KronosError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+class ServiceUnavailable(KronosError):
+    status_code = 503
+    code = "service_unavailable"
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str | None,
+    *,
+    instance: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        code=code,
+        request_id=current_request_id(),
+        errors=list(errors) if errors else None,
+    )
+    body = problem.model_dump(exclude_none=True) | (extra or {})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def responses(*errors: type[KronosError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route: each status with its problem codes, e.g.
+    ``@router.get(..., responses=responses(NotFound))``."""
+    by_status: dict[int, list[str]] = {}
+    for error in errors:
+        by_status.setdefault(error.status_code, []).append(error.code)
+    return {
+        status: {
+            "model": Problem,
+            "description": f"{HTTPStatus(status).phrase} (code: {', '.join(sorted(codes))})",
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status, codes in by_status.items()
+    }
+
+
+_STARLETTE_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_kronos_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, KronosError)
+        return problem_response(
+            exc.status_code,
+            exc.code,
+            exc.message,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            FieldError(path=_location(e.get("loc", ())), message=e.get("msg", "invalid"), type=e["type"])
+            for e in exc.errors()
+        ]
+        return problem_response(
+            422,
+            "validation_failed",
+            "The request is not valid: " + "; ".join(f"{e.path}: {e.message}" for e in errors[:5]),
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _STARLETTE_CODES.get(exc.status_code, HTTPStatus(exc.status_code).name.lower())
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No route matches {request.method} {request.url.path}."
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}."
+        return problem_response(
+            exc.status_code, code, detail, instance=request.url.path, headers=dict(exc.headers or {})
+        )
+
+    app.add_exception_handler(KronosError, on_kronos_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

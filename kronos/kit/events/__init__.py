@@ -1,0 +1,1 @@
+"""Events: written to the outbox inside the writing transaction, relayed to the bus after commit."""

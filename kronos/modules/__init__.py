@@ -1,0 +1,1 @@
+"""Domain modules. Each imports ``kronos.kit`` and other modules' services, never their repositories."""
