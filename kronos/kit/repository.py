@@ -25,8 +25,8 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.tenant_id = tenant_id
 
-    def select(self, *, include_deleted: bool = False) -> Select[tuple[M]]:
-        statement: Select[tuple[M]] = select(self.model).where(self.model.tenant_id == self.tenant_id)
+    def select(self, *, include_deleted: bool = False) -> Select[M]:
+        statement: Select[M] = select(self.model).where(self.model.tenant_id == self.tenant_id)
         if not include_deleted:
             statement = statement.where(self.model.deleted_at.is_(None))
         return statement
@@ -37,7 +37,7 @@ class TenantRepository(Generic[M]):
         )
         return result
 
-    async def list(self, statement: Select[tuple[M]] | None = None) -> Sequence[M]:
+    async def list(self, statement: Select[M] | None = None) -> Sequence[M]:
         rows: Sequence[M] = (
             await self.session.scalars(statement if statement is not None else self.select())
         ).all()
