@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sys
+import signal
 import time
 from typing import Annotated
 
@@ -76,6 +76,10 @@ def serve(
         timeout_graceful_shutdown=int(settings.shutdown_timeout),
         server_header=False,
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler that was in
+    # place before it started. Make that a no-op, so a clean stop exits 0 instead of dying by the signal.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     uvicorn.Server(config).run()
 
 
@@ -189,7 +193,3 @@ def check() -> None:
 def version() -> None:
     """Print the version."""
     out.print(kronos.__version__)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())

@@ -41,6 +41,11 @@ def _mask(value: Any) -> Any:
     return value
 
 
+def drop_color_message(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    event_dict.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate of the message
+    return event_dict
+
+
 def mask_sensitive(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     for key, value in list(event_dict.items()):
         if _SENSITIVE_KEY.search(key) and key != "event":
@@ -67,6 +72,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        drop_color_message,
     ]
     renderer: Processor = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=True)

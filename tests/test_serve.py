@@ -1,0 +1,93 @@
+"""`kronos serve` as a real process: first start, restart, readiness, clean stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import fresh_database
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kronos", "serve"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited early:\n{self.process.stdout.read()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("server did not become ready")
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=30)
+        return self.process.returncode, output
+
+
+@pytest.fixture
+def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    with fresh_database(tmp_path, "serve") as url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KRONOS_")}
+        env |= {
+            "KRONOS_DATA_DIR": str(tmp_path / "data"),
+            "KRONOS_DATABASE_URL": url,
+            "KRONOS_PORT": str(_free_port()),
+            "KRONOS_LOG_FORMAT": "json",
+            "PYTHONUNBUFFERED": "1",
+        }
+        yield env
+
+
+def test_first_start_then_restart_reuses_everything(server_env: dict[str, str], tmp_path: Path) -> None:
+    port = int(server_env["KRONOS_PORT"])
+    first = Server(server_env, port)
+    try:
+        first.wait_ready()
+        assert httpx.get(f"{first.base}/healthz").json() == {"status": "ok"}
+        assert "KronosCRM" in httpx.get(f"{first.base}/").text
+    finally:
+        code, output = first.stop()
+    assert code == 0, output
+    assert "First start: your owner account" in output
+    assert "admin@example.com" in output
+    assert '"event": "stopped"' in output
+
+    second = Server(server_env, port)
+    try:
+        second.wait_ready()
+    finally:
+        code, output = second.stop()
+    assert code == 0, output
+    assert "First start" not in output
