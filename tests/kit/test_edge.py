@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from kronos.app import create_app
 from tests.conftest import make_settings
@@ -67,4 +69,23 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     assert 'route="<unmatched>",status="404"' in text
     assert "/no/such/route/123" not in text
     assert "kronos_http_request_duration_seconds_bucket" in text
-    assert 'kronos_db_pool_connections{state="checked_out"}' in text or "sqlite" in text
+    assert 'kronos_db_pool_connections{state="checked_out"}' in text
+
+
+async def test_database_restart_does_not_need_an_app_restart(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """Pre-ping: connections the server dropped (a PostgreSQL restart) are replaced, not handed out."""
+    db = app.state.db
+    if db.dialect != "postgresql":
+        pytest.skip("kills server-side connections; PostgreSQL only")
+    assert (await client.get("/readyz")).status_code == 200  # the pool now holds a live connection
+    async with db.write_engine.connect() as connection:
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND application_name = 'kronos'"
+            )
+        )
+    await db.write_engine.dispose(close=False)  # forget our own checker connection, keep the killed ones
+    response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
