@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from typing import Annotated
@@ -24,11 +25,15 @@ out = Console()
 
 
 def _settings() -> Settings:
+    from kronos.kit.logging import configure_logging
+
     try:
-        return load_settings()
+        settings = load_settings()
     except (SettingsError, ValidationError) as exc:
         console.print(f"[bold red]Configuration error:[/] {exc}")
         raise typer.Exit(2) from exc
+    configure_logging(settings)
+    return settings
 
 
 def _migrate(settings: Settings, revision: str = "head") -> None:
@@ -165,6 +170,9 @@ def check() -> None:
     for name, value in settings.masked().items():
         table.add_row(f"KRONOS_{name.upper()}", "" if value is None else str(value))
     out.print(table)
+
+    # A service that does not answer is reported in the table below; its client's own error log is noise.
+    logging.getLogger("aiormq").setLevel(logging.CRITICAL)
 
     async def probe() -> list[tuple[str, bool, str]]:
         db = Database(settings)
