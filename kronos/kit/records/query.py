@@ -1,0 +1,371 @@
+"""Lists: filters, sorts and keyset cursors, compiled to SQLAlchemy expressions (never SQL strings).
+
+Filter syntax (both forms may be combined; everything is ANDed):
+
+- ``?filter=<JSON>``: a condition ``{"field": "name", "op": "eq", "value": "Acme"}`` or a group
+  ``{"and": [...]}`` / ``{"or": [...]}``, nested freely (depth <= 5, <= 50 conditions).
+- ``?<field>[<op>]=<value>``, e.g. ``?name[starts_with]=Ac&employees[gte]=10``; lists for ``in``/``not_in``
+  and ``between`` are comma-separated (``?industry[in]=software,retail``).
+
+Operators: eq, neq, lt, lte, gt, gte, in, not_in, contains, starts_with, is_null, between. ``contains`` on a
+list field (multi-select, e-mails) means "has this element"; on text it is a case-insensitive substring.
+``neq``/``not_in`` include empty values. Sort: ``?sort=-amount,name`` (at most 5 keys; empty values last).
+Custom fields are read from the ``custom`` JSON column with the dialect's JSON extraction; the field name
+is a validated identifier and the JSON path a bound parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, cast, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+
+from kronos.kit.errors import FieldError, ValidationFailed
+from kronos.kit.records.fields import (
+    NUMBER_KINDS,
+    TEXT_KINDS,
+    FieldInvalid,
+    FieldSpec,
+    FieldType,
+)
+from kronos.kit.records.objects import ObjectSchema
+
+OPERATORS = {
+    "eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with", "is_null", "between",
+}  # fmt: skip
+_ORDERED = {"eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in", "between", "is_null"}
+_TEXT_OPS = _ORDERED | {"contains", "starts_with"}
+_EQUALITY = {"eq", "neq", "in", "not_in", "is_null"}
+MAX_DEPTH = 5
+MAX_CONDITIONS = 50
+MAX_SORT_KEYS = 5
+_BRACKET = re.compile(r"^([a-z][a-z0-9_]{0,62})\[([a-z_]+)\]$")
+
+
+def _bad_filter(path: str, message: str, type: str = "invalid_filter") -> ValidationFailed:
+    return ValidationFailed(f"{path}: {message}", errors=[FieldError(path=path, message=message, type=type)])
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: str
+    op: str
+    value: Any
+    path: str
+    from_query_string: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    kind: str  # "and" | "or"
+    items: tuple[Condition | Group, ...]
+
+
+Node = Condition | Group
+
+
+def parse_filters(filter_json: str | None, params: Mapping[str, str]) -> Group:
+    """The filter tree from ``?filter=`` and ``?field[op]=`` parameters (not yet checked against fields)."""
+    items: list[Node] = []
+    if filter_json:
+        try:
+            raw = json.loads(filter_json)
+        except ValueError:
+            raise _bad_filter("query.filter", "Not valid JSON.") from None
+        counter = [0]
+        items.append(_parse_node(raw, "query.filter", 0, counter))
+    for key, value in params.items():
+        match = _BRACKET.match(key)
+        if match:
+            items.append(Condition(match[1], match[2], value, f"query.{key}", from_query_string=True))
+    return Group("and", tuple(items))
+
+
+def _parse_node(raw: Any, path: str, depth: int, counter: list[int]) -> Node:
+    if depth > MAX_DEPTH:
+        raise _bad_filter(path, f"Filters nest at most {MAX_DEPTH} levels deep.")
+    if not isinstance(raw, dict):
+        raise _bad_filter(path, "Expected an object: a condition or an and/or group.")
+    if set(raw) in ({"and"}, {"or"}):
+        kind = next(iter(raw))
+        members = raw[kind]
+        if not isinstance(members, list):
+            raise _bad_filter(f"{path}.{kind}", "Expected a list of conditions.")
+        return Group(
+            kind,
+            tuple(_parse_node(m, f"{path}.{kind}.{i}", depth + 1, counter) for i, m in enumerate(members)),
+        )
+    if not {"field", "op"} <= set(raw) or set(raw) - {"field", "op", "value"}:
+        raise _bad_filter(path, 'Expected {"field": ..., "op": ..., "value": ...} or {"and"|"or": [...]}.')
+    counter[0] += 1
+    if counter[0] > MAX_CONDITIONS:
+        raise _bad_filter(path, f"At most {MAX_CONDITIONS} conditions.")
+    if not isinstance(raw["field"], str) or not isinstance(raw["op"], str):
+        raise _bad_filter(path, "field and op must be strings.")
+    return Condition(raw["field"], raw["op"], raw.get("value"), path)
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    spec: FieldSpec
+    descending: bool
+
+
+class QueryCompiler:
+    """Compiles filters and sorts for one object, seeing only the fields the caller may read."""
+
+    def __init__(self, schema: ObjectSchema, readable: set[str], dialect: str) -> None:
+        self.schema = schema
+        self.readable = readable
+        self.dialect = dialect
+        self.model = schema.model
+
+    def field(self, name: str, path: str) -> FieldSpec:
+        spec = self.schema.fields.get(name)
+        # A hidden field is reported exactly like a missing one: filters must not reveal it exists.
+        if spec is None or name not in self.readable:
+            raise _bad_filter(path, f"Unknown field '{name[:64]}'.", "unknown_field")
+        return spec
+
+    # -- expressions -----------------------------------------------------------------------------------
+    def column(self, spec: FieldSpec) -> Any:
+        if spec.column is not None:
+            return getattr(self.model, spec.column)
+        element = self.model.custom[spec.name]
+        if spec.is_list or spec.type == FieldType.CURRENCY:
+            return element
+        if spec.type in NUMBER_KINDS:
+            return element.as_float()
+        if spec.type == FieldType.BOOLEAN:
+            return element.as_boolean()
+        return element.as_string()
+
+    def nullable(self, spec: FieldSpec) -> bool:
+        if spec.column is None:
+            return True
+        return bool(getattr(self.model, spec.column).expression.nullable)
+
+    def bind(self, spec: FieldSpec, value: Any) -> Any:
+        """A canonical value as the SQL expression of ``spec`` compares it."""
+        if spec.column is not None:
+            return spec.to_column(value)
+        if spec.type in NUMBER_KINDS:
+            return float(value)
+        return value
+
+    def is_null(self, spec: FieldSpec) -> ColumnElement[bool]:
+        if spec.column is None:
+            expression: ColumnElement[bool] = self.model.custom[spec.name].as_string().is_(None)
+            return expression
+        # Lists are stored as NULL when empty: an empty JSON array is never written.
+        result: ColumnElement[bool] = self.column(spec).is_(None)
+        return result
+
+    def array_contains(self, spec: FieldSpec, value: Any) -> ColumnElement[bool]:
+        column = self.column(spec)
+        if self.dialect == "postgresql":
+            return column.op("@>")(cast(literal(json.dumps([value])), JSONB))  # type: ignore[no-any-return]
+        if spec.column is not None:
+            each = func.json_each(column).table_valued("value")
+        else:
+            path = f'$."{spec.name}"'  # spec.name matched API_NAME: no quotes or dots can appear
+            each = func.json_each(self.model.custom, path).table_valued("value")
+        return exists(select(literal(1)).select_from(each).where(each.c.value == value))
+
+    # -- filters ----------------------------------------------------------------------------------------
+    def where(self, node: Node) -> ColumnElement[bool]:
+        if isinstance(node, Group):
+            parts = [self.where(item) for item in node.items]
+            if not parts:
+                return true()
+            return and_(*parts) if node.kind == "and" else or_(*parts)
+        return self._condition(node)
+
+    def _condition(self, cond: Condition) -> ColumnElement[bool]:
+        spec = self.field(cond.field, cond.path)
+        if cond.op not in OPERATORS:
+            raise _bad_filter(cond.path, f"Unknown operator '{cond.op[:20]}'.", "unknown_operator")
+        if cond.op == "is_null":
+            flag = self._flag(cond)
+            return self.is_null(spec) if flag else not_(self.is_null(spec))
+        if spec.is_list:
+            if cond.op != "contains":
+                raise _bad_filter(cond.path, f"'{spec.name}' is a list: use contains or is_null.")
+            return self.array_contains(spec, self._scalar(spec, cond.value, cond))
+        allowed = _TEXT_OPS if spec.type in TEXT_KINDS - {FieldType.DATE, FieldType.DATETIME} else _ORDERED
+        if spec.type in (FieldType.BOOLEAN, FieldType.USER, FieldType.RELATION, FieldType.ID):
+            allowed = _EQUALITY
+        if spec.type == FieldType.CURRENCY:
+            allowed = {"is_null"}
+        if cond.op not in allowed:
+            raise _bad_filter(
+                cond.path, f"Operator '{cond.op}' does not apply to {spec.type.value} field '{spec.name}'."
+            )
+        column = self.column(spec)
+        op = cond.op
+        if op in ("in", "not_in", "between"):
+            values = self._list(spec, cond)
+            if op == "between":
+                if len(values) != 2:
+                    raise _bad_filter(cond.path, "between takes exactly two values: [low, high].")
+                return and_(column >= values[0], column <= values[1])
+            if not values:
+                return false() if op == "in" else true()
+            if op == "in":
+                return column.in_(values)  # type: ignore[no-any-return]
+            return or_(column.not_in(values), column.is_(None))
+        value = self._scalar(spec, cond.value, cond)
+        bound = self.bind(spec, value)
+        if op == "contains":
+            return column.icontains(value, autoescape=True)  # type: ignore[no-any-return]
+        if op == "starts_with":
+            return column.istartswith(value, autoescape=True)  # type: ignore[no-any-return]
+        if op == "eq":
+            return column == bound  # type: ignore[no-any-return]
+        if op == "neq":
+            return or_(column != bound, column.is_(None))
+        comparisons = {
+            "lt": column < bound,
+            "lte": column <= bound,
+            "gt": column > bound,
+            "gte": column >= bound,
+        }
+        result: ColumnElement[bool] = comparisons[op]
+        return result
+
+    def _flag(self, cond: Condition) -> bool:
+        value = cond.value
+        if value in (True, "true", "1", None, ""):
+            return True
+        if value in (False, "false", "0"):
+            return False
+        raise _bad_filter(cond.path, "is_null takes true or false.")
+
+    def _list(self, spec: FieldSpec, cond: Condition) -> list[Any]:
+        raw = cond.value
+        if cond.from_query_string and isinstance(raw, str):
+            raw = raw.split(",") if raw else []
+        if not isinstance(raw, list) or len(raw) > 500:
+            raise _bad_filter(cond.path, f"{cond.op} takes a list of at most 500 values.")
+        return [self.bind(spec, self._scalar(spec, item, cond)) for item in raw]
+
+    def _scalar(self, spec: FieldSpec, value: Any, cond: Condition) -> Any:
+        """A filter value in canonical form. Query-string values arrive as text and are parsed first."""
+        if isinstance(value, str) and cond.from_query_string:
+            value = _from_text(spec, value)
+        try:
+            if spec.type == FieldType.SELECT or spec.type == FieldType.MULTI_SELECT:
+                if not isinstance(value, str):
+                    raise FieldInvalid("string_type", "Expected an option value.")
+                return value
+            if spec.type == FieldType.DATETIME and isinstance(value, str) and "T" not in value:
+                value = f"{value}T00:00:00Z"  # a bare date means its midnight, UTC
+            element = FieldSpec(spec.name, spec.label, spec.type, settings={}, lowercase=spec.lowercase)
+            if spec.type in (
+                FieldType.TEXT,
+                FieldType.LONG_TEXT,
+                FieldType.EMAIL,
+                FieldType.PHONE,
+                FieldType.URL,
+            ):
+                if not isinstance(value, str):
+                    raise FieldInvalid("string_type", "Expected a string.")
+                return value.lower() if spec.lowercase else value
+            if spec.type == FieldType.RATING:
+                element = FieldSpec(spec.name, spec.label, FieldType.NUMBER)
+            checked = element.validate(value)
+        except FieldInvalid as exc:
+            raise _bad_filter(cond.path, f"Bad value for '{spec.name}': {exc.message}", exc.type) from None
+        if checked is None:
+            raise _bad_filter(cond.path, "Use is_null to match empty values.")
+        return checked
+
+    # -- sorting and cursors ----------------------------------------------------------------------------
+    def parse_sort(self, raw: str | None) -> list[SortKey]:
+        text = raw or self.schema.definition.default_sort
+        keys: list[SortKey] = []
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            descending = part.startswith("-")
+            name = part.lstrip("-+")
+            spec = self.schema.fields.get(name)
+            if spec is None or name not in self.readable:
+                raise _bad_filter("query.sort", f"Unknown field '{name[:64]}'.", "unknown_field")
+            if spec.is_list or spec.type == FieldType.CURRENCY:
+                raise _bad_filter("query.sort", f"Cannot sort by {spec.type.value} field '{name}'.")
+            if name == "id":
+                continue  # always the last key anyway
+            if any(key.spec.name == name for key in keys):
+                raise _bad_filter("query.sort", f"'{name}' appears twice.")
+            keys.append(SortKey(spec, descending))
+        if len(keys) > MAX_SORT_KEYS:
+            raise _bad_filter("query.sort", f"At most {MAX_SORT_KEYS} sort keys.")
+        return keys
+
+    def order_by(self, keys: list[SortKey], id_descending: bool) -> list[Any]:
+        clauses: list[Any] = []
+        for key in keys:
+            column = self.column(key.spec)
+            if self.nullable(key.spec):
+                clauses.append(column.is_(None).asc())  # empty values last, both directions
+            clauses.append(column.desc() if key.descending else column.asc())
+        clauses.append(self.model.id.desc() if id_descending else self.model.id.asc())
+        return clauses
+
+    def after(self, keys: list[SortKey], values: list[Any], last_id: uuid.UUID, id_desc: bool) -> Any:
+        """Rows strictly after the cursor in the order ``order_by`` gives: an OR of AND-prefixes."""
+        equal: list[Any] = []
+        branches: list[Any] = []
+        for key, value in zip(keys, values, strict=True):
+            column = self.column(key.spec)
+            if value is None:
+                # The cursor row is in the trailing block of empty values: later rows are empty too.
+                equal.append(column.is_(None))
+                continue
+            bound = self.bind(key.spec, value)
+            if self.nullable(key.spec):
+                branches.append(and_(*equal, column.is_(None)))
+            branches.append(and_(*equal, column < bound if key.descending else column > bound))
+            equal.append(column == bound)
+        branches.append(and_(*equal, self.model.id < last_id if id_desc else self.model.id > last_id))
+        return or_(*branches)
+
+
+def encode_cursor(sort: str, values: list[Any], last_id: uuid.UUID) -> str:
+    raw = json.dumps({"s": sort, "v": values, "id": str(last_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str, key_count: int) -> tuple[list[Any], uuid.UUID]:
+    problem = ValidationFailed(
+        "query.after: The cursor is not valid for this list; start again without it.",
+        errors=[FieldError(path="query.after", message="Invalid cursor.", type="invalid_cursor")],
+    )
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values, last_id = data["v"], uuid.UUID(data["id"])
+    except (ValueError, KeyError, TypeError):
+        raise problem from None
+    if data.get("s") != sort or not isinstance(values, list) or len(values) != key_count:
+        raise problem
+    return values, last_id
+
+
+def _from_text(spec: FieldSpec, text: str) -> Any:
+    if spec.type in NUMBER_KINDS:
+        try:
+            number = float(text)
+        except ValueError:
+            return text  # the validator reports it
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    if spec.type == FieldType.BOOLEAN:
+        return {"true": True, "false": False}.get(text.lower(), text)
+    return text

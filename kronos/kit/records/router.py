@@ -1,0 +1,348 @@
+"""HTTP for the record engine: object metadata and one set of routes serving every object.
+
+``/api/v1/{object}`` matches any first path segment, so ``include_record_routes`` must run after every other
+``/api/v1`` router has been included (the app factory calls it last).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from kronos.kit.auth import CurrentPrincipal, Principal
+from kronos.kit.deps import DbSession, ReadDbSession
+from kronos.kit.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+    responses,
+)
+from kronos.kit.records import metadata
+from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry
+from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
+from kronos.kit.records.write import DuplicateValue, VersionMismatch, WriteResult
+
+_LIST_PARAMS = {"filter", "sort", "after", "limit", "fields", "count"}
+_BRACKET_KEY = re.compile(r"^[^\[\]]+\[[^\[\]]*\]$")
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+def get_registry(request: Request) -> ObjectRegistry:
+    registry: ObjectRegistry = request.app.state.objects
+    return registry
+
+
+Registry = Annotated[ObjectRegistry, Depends(get_registry)]
+
+
+def _service(request: Request, session: Any, registry: ObjectRegistry, principal: Principal) -> RecordService:
+    return RecordService(session, registry, principal, request.app.state.db.dialect)
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _IF_MATCH.match(if_match.strip())
+    if not match:
+        raise BadRequest(
+            'If-Match must be the record\'s version as its ETag gives it, e.g. If-Match: "3".',
+            errors=[FieldError(path="header.if-match", message="Not a version.", type="invalid_if_match")],
+        )
+    return int(match[1])
+
+
+def _etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = f'"{version}"'
+
+
+class RecordList(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = Field(description="Pass as ?after= for the next page; null on the last page.")
+    total: int | None = Field(default=None, description="Only with ?count=true: rows matching the filters.")
+
+
+Record = dict[str, Any]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="The record's version (its ETag); 412 if it moved on.")
+]
+_READ_ERRORS = responses(Unauthorized, Forbidden, NotFound, ValidationFailed)
+_WRITE_ERRORS = responses(
+    Unauthorized, Forbidden, NotFound, ValidationFailed, DuplicateValue, VersionMismatch, BadRequest
+)
+
+records_router = APIRouter(prefix="/api/v1", tags=["records"])
+metadata_router = APIRouter(prefix="/api/v1/metadata", tags=["metadata"])
+
+
+@records_router.get(
+    "/{object}", response_model=RecordList, response_model_exclude_unset=True, responses=_READ_ERRORS
+)
+async def list_records(
+    object: str,
+    request: Request,
+    session: ReadDbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    filter: Annotated[
+        str | None, Query(description="JSON filter tree: {field, op, value} / {and|or: [...]}")
+    ] = None,
+    sort: Annotated[str | None, Query(description="Comma-separated fields, '-' for descending")] = None,
+    after: Annotated[str | None, Query(description="The next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    fields: Annotated[str | None, Query(description="Comma-separated fields to return")] = None,
+    count: bool = False,
+) -> RecordList:
+    """List records of an object. Besides ``filter``, any ``<field>[<op>]=<value>`` query parameter filters
+    (e.g. ``?name[starts_with]=Ac&industry[in]=software,retail``); operators: eq, neq, lt, lte, gt, gte, in,
+    not_in, contains, starts_with, is_null, between. Pages are keyset cursors: follow ``next_cursor``."""
+    unknown = [k for k in request.query_params if k not in _LIST_PARAMS and not _BRACKET_KEY.match(k)]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown query parameter(s): {', '.join(u[:40] for u in unknown)}.",
+            errors=[
+                FieldError(path=f"query.{u[:40]}", message="Unknown parameter.", type="unknown_parameter")
+                for u in unknown
+            ],
+        )
+    conditions = {k: v for k, v in request.query_params.items() if _BRACKET_KEY.match(k)}
+    for key in conditions:
+        if not re.match(r"^[a-z][a-z0-9_]{0,62}\[[a-z_]+\]$", key):
+            raise ValidationFailed(
+                f"query.{key[:40]}: expected <field>[<operator>].",
+                errors=[
+                    FieldError(path=f"query.{key[:40]}", message="Bad filter key.", type="invalid_filter")
+                ],
+            )
+    service = _service(request, session, registry, principal)
+    registry.get(object)
+    page = await service.list(
+        object,
+        ListParams(
+            filter=filter,
+            conditions=conditions,
+            sort=sort,
+            after=after,
+            limit=limit,
+            fields=fields,
+            count=count,
+        ),
+    )
+    result = RecordList(items=page.items, next_cursor=page.next_cursor)
+    if count:
+        result.total = page.total
+    return result
+
+
+async def _serialize(service: RecordService, object: str, result: WriteResult, response: Response) -> Record:
+    schema, shown = await service.shown_fields(object)
+    _etag(response, result.record.version)
+    return service.serialize(schema, result.record, shown)
+
+
+@records_router.post("/{object}", status_code=status.HTTP_201_CREATED, responses=_WRITE_ERRORS)
+async def create_record(
+    object: str,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    body: Annotated[dict[str, Any], Body(description="Field values by API name")],
+) -> Record:
+    """Create a record. Missing fields take their defaults; the owner defaults to the caller."""
+    service = _service(request, session, registry, principal)
+    registry.get(object)
+    result = await service.create(object, body)
+    response.headers["Location"] = f"/api/v1/{object}/{result.record.id}"
+    return await _serialize(service, object, result, response)
+
+
+@records_router.get("/{object}/{id}", responses=_READ_ERRORS)
+async def get_record(
+    object: str,
+    id: str,
+    request: Request,
+    response: Response,
+    session: ReadDbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    fields: Annotated[str | None, Query(description="Comma-separated fields to return")] = None,
+) -> Record:
+    """One record; its ``ETag`` is its version, for ``If-Match`` on the next write."""
+    if set(request.query_params) - {"fields"}:
+        raise ValidationFailed("Unknown query parameter(s).")
+    service = _service(request, session, registry, principal)
+    registry.get(object)
+    record = await service.get(object, id, fields)
+    _etag(response, int(record["version"]))
+    return record
+
+
+async def _update(
+    object: str, id: str, request: Request, response: Response, session: Any, registry: ObjectRegistry,
+    principal: Principal, body: dict[str, Any], if_match: str | None, replace: bool,
+) -> Record:  # fmt: skip
+    service = _service(request, session, registry, principal)
+    registry.get(object)
+    expected = _expected_version(if_match)
+    result = await service.update(object, id, body, replace=replace, expected=expected)
+    return await _serialize(service, object, result, response)
+
+
+@records_router.patch("/{object}/{id}", responses=_WRITE_ERRORS)
+async def update_record(
+    object: str,
+    id: str,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    body: Annotated[dict[str, Any], Body(description="The fields to change")],
+    if_match: IfMatch = None,
+) -> Record:
+    """Change some fields. Send ``If-Match: <version>`` to get a 412 instead of overwriting a newer change."""
+    return await _update(object, id, request, response, session, registry, principal, body, if_match, False)
+
+
+@records_router.put("/{object}/{id}", responses=_WRITE_ERRORS)
+async def replace_record(
+    object: str,
+    id: str,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    body: Annotated[dict[str, Any], Body(description="Every writable field; missing ones become empty")],
+    if_match: IfMatch = None,
+) -> Record:
+    """Replace all writable fields; fields left out are emptied."""
+    return await _update(object, id, request, response, session, registry, principal, body, if_match, True)
+
+
+@records_router.delete("/{object}/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=_WRITE_ERRORS)
+async def delete_record(
+    object: str,
+    id: str,
+    request: Request,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    if_match: IfMatch = None,
+) -> Response:
+    """Soft-delete a record: it leaves lists and reads, keeps its history, and can be restored."""
+    service = _service(request, session, registry, principal)
+    registry.get(object)
+    result = await service.delete(object, id, _expected_version(if_match))
+    return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": f'"{result.record.version}"'})
+
+
+@records_router.post("/{object}/{id}/restore", responses=_WRITE_ERRORS)
+async def restore_record(
+    object: str,
+    id: str,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+) -> Record:
+    """Bring back a deleted record (409 if a unique value was taken meanwhile)."""
+    service = _service(request, session, registry, principal)
+    registry.get(object)
+    result = await service.restore(object, id)
+    return await _serialize(service, object, result, response)
+
+
+# -- metadata ---------------------------------------------------------------------------------------------
+@metadata_router.get("/objects", responses=responses(Unauthorized))
+async def list_objects(
+    session: ReadDbSession, registry: Registry, principal: CurrentPrincipal, include_archived: bool = False
+) -> list[metadata.ObjectOut]:
+    """Every object the caller may read, with the fields they can see (archived ones on request)."""
+    out = []
+    for definition in registry.definitions():
+        if principal.permissions.can(definition.name, "read"):
+            schema = await registry.schema(session, principal.tenant_id, definition)
+            out.append(metadata.describe(schema, principal, include_archived=include_archived))
+    return out
+
+
+@metadata_router.get("/objects/{object}", responses=responses(Unauthorized, NotFound))
+async def get_object(
+    object: str,
+    session: ReadDbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    include_archived: bool = False,
+) -> metadata.ObjectOut:
+    """One object and its fields."""
+    definition: ObjectDefinition = registry.get(object)
+    if not principal.permissions.can(definition.name, "read"):
+        raise NotFound(f"There is no object named '{object[:64]}'.")
+    schema = await registry.schema(session, principal.tenant_id, definition)
+    return metadata.describe(schema, principal, include_archived=include_archived)
+
+
+_FIELD_ERRORS = responses(Unauthorized, Forbidden, NotFound, ValidationFailed, Conflict)
+
+
+@metadata_router.post("/objects/{object}/fields", status_code=201, responses=_FIELD_ERRORS)
+async def add_field(
+    object: str,
+    body: metadata.FieldCreate,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+) -> metadata.FieldOut:
+    """Add a custom field (admins). Its values are stored per record; existing records start empty."""
+    spec = await metadata.add_field(session, registry, principal, object, body)
+    return metadata.field_out(spec, "write")
+
+
+@metadata_router.patch("/objects/{object}/fields/{name}", responses=_FIELD_ERRORS)
+async def update_field(
+    object: str,
+    name: str,
+    body: metadata.FieldUpdate,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+) -> metadata.FieldOut:
+    """Rename, reorder, change options, required or default of a custom field (admins). Its type stays."""
+    spec = await metadata.update_field(session, registry, principal, object, name, body)
+    return metadata.field_out(spec, "write")
+
+
+@metadata_router.post("/objects/{object}/fields/{name}/archive", responses=_FIELD_ERRORS)
+async def archive_field(
+    object: str, name: str, session: DbSession, registry: Registry, principal: CurrentPrincipal
+) -> metadata.FieldOut:
+    """Archive a custom field: it leaves forms and the API; its values are kept and come back on unarchive."""
+    spec = await metadata.set_archived(session, registry, principal, object, name, True)
+    return metadata.field_out(spec, "write")
+
+
+@metadata_router.post("/objects/{object}/fields/{name}/unarchive", responses=_FIELD_ERRORS)
+async def unarchive_field(
+    object: str, name: str, session: DbSession, registry: Registry, principal: CurrentPrincipal
+) -> metadata.FieldOut:
+    """Bring an archived custom field back, with the values it had."""
+    spec = await metadata.set_archived(session, registry, principal, object, name, False)
+    return metadata.field_out(spec, "write")
+
+
+def include_record_routes(app: FastAPI, definitions: list[ObjectDefinition]) -> None:
+    """Serve ``definitions`` through the engine. Call after including every other ``/api/v1`` router:
+    ``/api/v1/{object}`` would otherwise answer for paths like ``/api/v1/roles``."""
+    app.state.objects = ObjectRegistry(definitions)
+    app.include_router(metadata_router)
+    app.include_router(records_router)

@@ -1,0 +1,314 @@
+"""The record service: what any object's API does, with the caller's permissions applied everywhere.
+
+Object actions are checked first (403). Hidden fields are left out of reads and reported as unknown when
+used in writes, filters, sorts or projections, so a caller cannot learn they exist. Read-only fields in a
+write are a 403. Record visibility (own/team/all) narrows every query — lists, counts, reads and writes — and
+a record outside it (or in another workspace) is a 404 exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kronos.kit.auth import Principal
+from kronos.kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from kronos.kit.records.fields import FieldInvalid
+from kronos.kit.records.objects import ObjectRegistry, ObjectSchema
+from kronos.kit.records.query import (
+    QueryCompiler,
+    decode_cursor,
+    encode_cursor,
+    parse_filters,
+)
+from kronos.kit.records.write import Actor, WriteResult, read_value, write_record
+
+Mode = Literal["create", "update", "replace"]
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ListParams:
+    filter: str | None = None
+    conditions: Mapping[str, str] | None = None
+    sort: str | None = None
+    after: str | None = None
+    limit: int = DEFAULT_LIMIT
+    fields: str | None = None
+    count: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int | None
+
+
+def actor_of(principal: Principal) -> Actor:
+    # A session token is the web app; an API key is an integration.
+    return Actor(
+        user_id=principal.user_id,
+        api_key_id=principal.api_key_id,
+        source="api" if principal.via == "api_key" else "ui",
+    )
+
+
+class RecordService:
+    def __init__(
+        self, session: AsyncSession, registry: ObjectRegistry, principal: Principal, dialect: str
+    ) -> None:
+        self.session = session
+        self.registry = registry
+        self.principal = principal
+        self.tenant_id = principal.tenant_id
+        self.dialect = dialect
+
+    # -- permissions ------------------------------------------------------------------------------------
+    async def schema(self, object_name: str) -> ObjectSchema:
+        return await self.registry.schema(self.session, self.tenant_id, object_name)
+
+    def readable(self, schema: ObjectSchema) -> set[str]:
+        access = self.principal.permissions.field_access
+        return {
+            name
+            for name, spec in schema.fields.items()
+            if spec.system or access(schema.name, name) != "hidden"
+        }
+
+    def visibility(self, schema: ObjectSchema) -> ColumnElement[bool]:
+        model = schema.model
+        scope = self.principal.permissions.visibility(schema.name)
+        if scope == "all" or not schema.definition.has_owner:
+            return true()
+        if scope == "own":
+            clause: ColumnElement[bool] = model.owner_id == self.principal.user_id
+            return clause
+        owners = {*self.principal.visible_owner_ids, self.principal.user_id}
+        in_team: ColumnElement[bool] = model.owner_id.in_(sorted(owners, key=str))
+        return in_team
+
+    def _owner_allowed(self, schema: ObjectSchema, owner: str | None) -> bool:
+        scope = self.principal.permissions.visibility(schema.name)
+        if scope == "all":
+            return True
+        owner_id = uuid.UUID(owner) if owner else None
+        if scope == "own":
+            return owner_id == self.principal.user_id
+        return owner_id in {*self.principal.visible_owner_ids, self.principal.user_id}
+
+    def _base(self, schema: ObjectSchema, *, deleted: bool = False) -> Any:
+        model = schema.model
+        return select(model).where(
+            model.tenant_id == self.tenant_id,
+            model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None),
+            self.visibility(schema),
+        )
+
+    async def _load(self, schema: ObjectSchema, record_id: str, *, deleted: bool = False) -> Any:
+        try:
+            key = uuid.UUID(record_id)
+        except ValueError:
+            key = None
+        record = None
+        if key is not None:
+            record = await self.session.scalar(
+                self._base(schema, deleted=deleted).where(schema.model.id == key)
+            )
+        if record is None:
+            raise NotFound(f"No {schema.definition.label.lower()} with id '{record_id[:40]}'.")
+        return record
+
+    # -- output ---------------------------------------------------------------------------------------
+    def serialize(self, schema: ObjectSchema, record: Any, shown: set[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in schema.ordered():
+            if spec.name in shown:
+                value = read_value(spec, record)
+                out[spec.name] = [] if value is None and spec.is_list else value
+        return out
+
+    def projection(self, schema: ObjectSchema, fields: str | None) -> set[str]:
+        readable = self.readable(schema)
+        if not fields:
+            return readable
+        wanted = {name.strip() for name in fields.split(",") if name.strip()}
+        unknown = sorted(wanted - readable)
+        if unknown:
+            raise ValidationFailed(
+                f"query.fields: unknown field(s): {', '.join(n[:64] for n in unknown)}.",
+                errors=[
+                    FieldError(
+                        path="query.fields", message=f"Unknown field '{n[:64]}'.", type="unknown_field"
+                    )
+                    for n in unknown
+                ],
+            )
+        return wanted | {"id", "version"}
+
+    # -- reads ----------------------------------------------------------------------------------------
+    async def list(self, object_name: str, params: ListParams) -> Page:
+        self.principal.require(object_name, "read")
+        schema = await self.schema(object_name)
+        shown = self.projection(schema, params.fields)
+        compiler = QueryCompiler(schema, self.readable(schema), self.dialect)
+        where = compiler.where(parse_filters(params.filter, params.conditions or {}))
+        keys = compiler.parse_sort(params.sort)
+        sort_signature = ",".join(("-" if k.descending else "") + k.spec.name for k in keys)
+        id_desc = bool(keys) and keys[-1].descending
+        statement = self._base(schema).where(where)
+        total = None
+        if params.count:
+            total = int(
+                await self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+            )
+        if params.after:
+            values, last_id = decode_cursor(params.after, sort_signature, len(keys))
+            statement = statement.where(compiler.after(keys, values, last_id, id_desc))
+        limit = max(1, min(params.limit, MAX_LIMIT))
+        rows = list(
+            (
+                await self.session.scalars(
+                    statement.order_by(*compiler.order_by(keys, id_desc)).limit(limit + 1)
+                )
+            ).all()
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_cursor = encode_cursor(sort_signature, [read_value(key.spec, last) for key in keys], last.id)
+        return Page([self.serialize(schema, row, shown) for row in rows], next_cursor, total)
+
+    async def get(self, object_name: str, record_id: str, fields: str | None = None) -> dict[str, Any]:
+        self.principal.require(object_name, "read")
+        schema = await self.schema(object_name)
+        shown = self.projection(schema, fields)
+        return self.serialize(schema, await self._load(schema, record_id), shown)
+
+    # -- writes ---------------------------------------------------------------------------------------
+    def validate_input(self, schema: ObjectSchema, body: Mapping[str, Any], mode: Mode) -> dict[str, Any]:
+        """Validated canonical values by field name, or 422 (bad values) / 403 (read-only fields)."""
+        access = self.principal.permissions.field_access
+        errors: list[FieldError] = []
+        denied: list[FieldError] = []
+        changes: dict[str, Any] = {}
+        for name, raw in body.items():
+            spec = schema.fields.get(name)
+            path = f"body.{name}"
+            if spec is None or (not spec.system and access(schema.name, name) == "hidden"):
+                errors.append(
+                    FieldError(path=path, message=f"Unknown field '{name[:64]}'.", type="unknown_field")
+                )
+                continue
+            if spec.system:
+                errors.append(FieldError(path=path, message="Set by the server.", type="read_only"))
+                continue
+            if access(schema.name, name) != "write":
+                denied.append(
+                    FieldError(path=path, message="Your role cannot change this field.", type="read_only")
+                )
+                continue
+            try:
+                changes[name] = spec.validate(raw)
+            except FieldInvalid as exc:
+                errors.append(FieldError(path=path, message=exc.message, type=exc.type))
+        for spec in schema.writable():
+            if spec.name in body or access(schema.name, spec.name) != "write":
+                continue
+            if mode == "create" and spec.default is not None:
+                changes[spec.name] = spec.default
+            elif mode == "create" and spec.name == "owner_id":
+                changes[spec.name] = str(self.principal.user_id)
+            elif mode == "replace":
+                changes[spec.name] = None
+        for spec in schema.writable():
+            if not spec.required or access(schema.name, spec.name) != "write":
+                continue
+            checked = mode != "update" or spec.name in body
+            if (
+                checked
+                and changes.get(spec.name) is None
+                and not any(e.path == f"body.{spec.name}" for e in errors)
+            ):
+                errors.append(
+                    FieldError(path=f"body.{spec.name}", message="This field is required.", type="missing")
+                )
+        if errors:
+            raise ValidationFailed(
+                "The record is not valid: " + "; ".join(f"{e.path}: {e.message}" for e in errors[:5]),
+                errors=errors,
+            )
+        if denied:
+            raise Forbidden(
+                "Your role cannot change: " + ", ".join(e.path[5:] for e in denied) + ".", errors=denied
+            )
+        if "owner_id" in changes and not self._owner_allowed(schema, changes["owner_id"]):
+            raise Forbidden(
+                "Your visibility lets you assign records only to yourself or your team.",
+                errors=[
+                    FieldError(
+                        path="body.owner_id", message="Owner outside your visibility.", type="forbidden_owner"
+                    )
+                ],
+            )
+        return changes
+
+    async def create(self, object_name: str, body: Mapping[str, Any]) -> WriteResult:
+        self.principal.require(object_name, "create")
+        schema = await self.schema(object_name)
+        changes = self.validate_input(schema, body, "create")
+        return await self._write(schema, "create", None, changes, None)
+
+    async def update(
+        self,
+        object_name: str,
+        record_id: str,
+        body: Mapping[str, Any],
+        *,
+        replace: bool,
+        expected: int | None,
+    ) -> WriteResult:
+        self.principal.require(object_name, "update")
+        schema = await self.schema(object_name)
+        record = await self._load(schema, record_id)
+        changes = self.validate_input(schema, body, "replace" if replace else "update")
+        return await self._write(schema, "update", record, changes, expected)
+
+    async def delete(self, object_name: str, record_id: str, expected: int | None) -> WriteResult:
+        self.principal.require(object_name, "delete")
+        schema = await self.schema(object_name)
+        record = await self._load(schema, record_id)
+        return await self._write(schema, "delete", record, {}, expected)
+
+    async def restore(self, object_name: str, record_id: str) -> WriteResult:
+        self.principal.require(object_name, "delete")
+        schema = await self.schema(object_name)
+        record = await self._load(schema, record_id, deleted=True)
+        return await self._write(schema, "restore", record, {}, None)
+
+    async def _write(
+        self, schema: ObjectSchema, op: Any, record: Any, changes: dict[str, Any], expected: int | None
+    ) -> WriteResult:
+        return await write_record(
+            self.session,
+            schema,
+            self.tenant_id,
+            op=op,
+            actor=actor_of(self.principal),
+            record=record,
+            changes=changes,
+            expected_version=expected,
+            resolve=self.registry.get,
+            dialect=self.dialect,
+        )
+
+    async def shown_fields(self, object_name: str) -> tuple[ObjectSchema, set[str]]:
+        schema = await self.schema(object_name)
+        return schema, self.readable(schema)

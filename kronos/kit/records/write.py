@@ -1,0 +1,242 @@
+"""The one write path: every create, update, delete and restore of every object goes through ``write_record``.
+
+Inside the caller's transaction (it never commits) it checks unique values and relations, applies the
+validated changes, lets the mapper bump ``version`` (``UPDATE ... WHERE version = <loaded>``), writes one
+``field_history`` row per changed field — all with the same ``changed_at`` and ``change_set_id`` — and
+writes an outbox event. If any of it fails, the request's transaction rolls back and nothing is stored:
+neither the change nor its history nor its event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from kronos.kit.clock import utcnow
+from kronos.kit.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
+from kronos.kit.events import emit
+from kronos.kit.ids import uuid7
+from kronos.kit.records.fields import FieldSpec, FieldType
+from kronos.kit.records.models import FieldHistory
+from kronos.kit.records.objects import ObjectDefinition, ObjectSchema
+from kronos.kit.records.query import QueryCompiler
+
+Source = Literal["ui", "api", "import", "workflow", "system"]
+Op = Literal["create", "update", "delete", "restore"]
+_EVENT_SUFFIX = {"create": "created", "update": "updated", "delete": "deleted", "restore": "restored"}
+
+
+class VersionMismatch(PreconditionFailed):
+    code = "version_mismatch"
+
+
+class DuplicateValue(Conflict):
+    code = "duplicate_value"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change and through what; stored on every history row of the change set."""
+
+    user_id: uuid.UUID | None
+    api_key_id: uuid.UUID | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    record: Any
+    changed: list[str]
+    change_set_id: uuid.UUID | None
+
+
+def read_value(spec: FieldSpec, record: Any) -> Any:
+    """A field's canonical JSON value on a loaded record."""
+    if spec.column is not None:
+        return spec.from_column(getattr(record, spec.column))
+    return (record.custom or {}).get(spec.name)
+
+
+def version_mismatch(expected: int, actual: int | None) -> VersionMismatch:
+    headers = {"ETag": f'"{actual}"'} if actual is not None else None
+    return VersionMismatch(
+        f"The record changed since you read it (you sent version {expected}"
+        + (f", it is now at {actual}" if actual is not None else "")
+        + "). Reload it and apply your change again.",
+        headers=headers,
+        extra={"current_version": actual} if actual is not None else None,
+    )
+
+
+async def write_record(
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    *,
+    op: Op,
+    actor: Actor,
+    record: Any = None,
+    changes: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    resolve: Callable[[str], ObjectDefinition] | None = None,
+    dialect: str = "sqlite",
+) -> WriteResult:
+    """Apply one change set to one record. ``changes`` holds validated canonical values by field name."""
+    changes = dict(changes or {})
+    if record is not None and expected_version is not None and record.version != expected_version:
+        raise version_mismatch(expected_version, record.version)
+    now = utcnow()
+    if op == "create":
+        record = schema.model(tenant_id=tenant_id, id=uuid7(), custom={})
+    assert record is not None
+    diffs: list[tuple[str, Any, Any]] = []
+    if op in ("create", "update"):
+        custom = dict(record.custom or {})
+        for name, new in changes.items():
+            spec = schema.fields[name]
+            old = None if op == "create" else read_value(spec, record)
+            if old == new and type(old) is type(new):
+                continue
+            diffs.append((name, old, new))
+            if spec.column is not None:
+                setattr(record, spec.column, spec.to_column(new))
+            elif new is None:
+                custom.pop(name, None)
+            else:
+                custom[name] = new
+        if op == "update" and not diffs:
+            return WriteResult(record, [], None)
+        # Archived fields' values stay in ``custom`` untouched: archiving never loses data.
+        record.custom = custom
+        await _check_unique(session, schema, tenant_id, record, [d[0] for d in diffs], dialect)
+        if resolve is not None:
+            await _check_relations(session, schema, tenant_id, changes, resolve)
+    elif op == "delete":
+        diffs.append(("deleted_at", None, _iso(now)))
+        record.deleted_at = now
+    else:  # restore
+        diffs.append(("deleted_at", _iso(record.deleted_at), None))
+        record.deleted_at = None
+        await _check_unique(session, schema, tenant_id, record, list(schema.fields), dialect)
+    record.updated_at = now
+    if op == "create":
+        record.created_at = now
+        session.add(record)
+    change_set_id = uuid7()
+    for name, old, new in diffs:
+        session.add(
+            FieldHistory(
+                tenant_id=tenant_id,
+                id=uuid7(),
+                object=schema.name,
+                record_id=record.id,
+                field=name,
+                op=op,
+                old_value=old,
+                new_value=new,
+                changed_at=now,
+                change_set_id=change_set_id,
+                actor_user_id=actor.user_id,
+                actor_api_key_id=actor.api_key_id,
+                source=actor.source,
+            )
+        )
+    try:
+        await session.flush()
+    except StaleDataError:
+        # Another transaction updated the row after we read it: a lost update, whatever If-Match said.
+        raise version_mismatch(expected_version or record.version, None) from None
+    except IntegrityError:
+        # The database's unique index caught a race the check above could not see.
+        raise DuplicateValue("A record with one of these unique values was just created.") from None
+    # The outbox row joins the same transaction: no event without the change, no change without its event.
+    _emit(
+        session,
+        f"{schema.definition.singular}.{_EVENT_SUFFIX[op]}",
+        {
+            "object": schema.name,
+            "id": str(record.id),
+            "version": record.version,
+            "change_set_id": str(change_set_id),
+            "fields": [name for name, _, _ in diffs],
+            "actor_user_id": str(actor.user_id) if actor.user_id else None,
+            "source": actor.source,
+        },
+        tenant_id,
+    )
+    return WriteResult(record, [name for name, _, _ in diffs], change_set_id)
+
+
+def _iso(value: Any) -> Any:
+    return FieldSpec("deleted_at", "", FieldType.DATETIME).from_column(value)
+
+
+async def _check_unique(
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    record: Any,
+    names: list[str],
+    dialect: str,
+) -> None:
+    model = schema.model
+    compiler = QueryCompiler(schema, set(schema.fields), dialect)
+    for name in names:
+        spec = schema.fields.get(name)
+        if spec is None or not spec.unique:
+            continue
+        value = read_value(spec, record)
+        if value is None:
+            continue
+        if spec.is_list:
+            clause = or_(*(compiler.array_contains(spec, item) for item in value))
+        else:
+            clause = compiler.column(spec) == compiler.bind(spec, value)
+        existing = await session.scalar(
+            select(model.id)
+            .where(model.tenant_id == tenant_id, model.deleted_at.is_(None), model.id != record.id, clause)
+            .limit(1)
+        )
+        if existing is not None:
+            raise DuplicateValue(
+                f"Another record already has this {spec.label.lower()} (id {existing}).",
+                errors=[FieldError(path=f"body.{name}", message="Already in use.", type="duplicate_value")],
+                extra={"existing_id": str(existing), "field": name},
+            )
+
+
+async def _check_relations(
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    resolve: Callable[[str], ObjectDefinition],
+) -> None:
+    errors: list[FieldError] = []
+    for name, value in changes.items():
+        spec = schema.fields[name]
+        if spec.type != FieldType.RELATION or value is None:
+            continue
+        target = resolve(str(spec.settings["target"])).model
+        found = await session.scalar(
+            select(func.count())
+            .select_from(target)
+            .where(target.tenant_id == tenant_id, target.id == uuid.UUID(value), target.deleted_at.is_(None))
+        )
+        if not found:
+            errors.append(
+                FieldError(path=f"body.{name}", message="No such record.", type="relation_not_found")
+            )
+    if errors:
+        raise ValidationFailed("; ".join(f"{e.path}: {e.message}" for e in errors), errors=errors)
+
+
+def _emit(session: AsyncSession, name: str, payload: dict[str, Any], tenant_id: uuid.UUID) -> None:
+    emit(session, name, payload, tenant_id=tenant_id)

@@ -1,0 +1,1 @@
+"""Core CRM objects (companies, contacts, ...) declared on the record engine."""

@@ -1,0 +1,112 @@
+"""Test principals for the record engine: a permission set with knobs, workspaces, and bearer tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from sqlalchemy import select
+
+from kronos.kit.auth import Action, FieldAccess, Principal, Visibility, register_authenticator
+from kronos.kit.db import Database
+from kronos.kit.ids import uuid7
+from kronos.kit.records.models import FieldHistory
+from kronos.modules.identity.models import Workspace
+
+
+@dataclass(frozen=True)
+class Perms:
+    """A PermissionSet: everything allowed unless narrowed."""
+
+    admin: bool = False
+    actions: frozenset[str] | None = None  # None: every action on every object
+    hidden: frozenset[tuple[str, str]] = frozenset()  # (object, field)
+    read_only: frozenset[tuple[str, str]] = frozenset()
+    scope: Visibility = "all"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.admin
+
+    def can(self, object_name: str, action: Action) -> bool:
+        return self.actions is None or action in self.actions
+
+    def field_access(self, object_name: str, field_name: str) -> FieldAccess:
+        if (object_name, field_name) in self.hidden:
+            return "hidden"
+        if (object_name, field_name) in self.read_only or self.actions == frozenset({"read"}):
+            return "read"
+        return "write"
+
+    def visibility(self, object_name: str) -> Visibility:
+        return self.scope
+
+
+FULL = Perms(admin=True)
+READ_ONLY = Perms(actions=frozenset({"read"}))
+
+
+@dataclass
+class World:
+    app: FastAPI
+    client: httpx.AsyncClient
+    tenant: uuid.UUID
+    other_tenant: uuid.UUID
+    user: uuid.UUID = field(default_factory=uuid7)
+    principals: dict[str, Principal] = field(default_factory=dict)
+
+    def auth(
+        self,
+        perms: Perms = FULL,
+        *,
+        tenant: uuid.UUID | None = None,
+        user: uuid.UUID | None = None,
+        team: frozenset[uuid.UUID] = frozenset(),
+        via: str = "session",
+    ) -> dict[str, str]:
+        token = f"test-{uuid7().hex}"
+        self.principals[token] = Principal(
+            user_id=user or self.user,
+            tenant_id=tenant or self.tenant,
+            via="api_key" if via == "api_key" else "session",
+            permissions=perms,
+            visible_owner_ids=team,
+            api_key_id=uuid7() if via == "api_key" else None,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def create(
+        self, object_name: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Any:
+        response = await self.client.post(f"/api/v1/{object_name}", json=body, headers=headers or self.auth())
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def history(self, record_id: str) -> list[FieldHistory]:
+        db: Database = self.app.state.db
+        async with db.read_session() as session:
+            rows = await session.scalars(
+                select(FieldHistory)
+                .where(FieldHistory.record_id == uuid.UUID(record_id))
+                .order_by(FieldHistory.changed_at, FieldHistory.field)
+            )
+            return list(rows.all())
+
+
+async def make_world(app: FastAPI, client: httpx.AsyncClient) -> World:
+    db: Database = app.state.db
+    async with db.write_session() as session:
+        first, second = Workspace(name="Acme Inc"), Workspace(name="Other Co")
+        session.add_all([first, second])
+        await session.flush()
+        ids = first.id, second.id
+    world = World(app, client, *ids)
+
+    async def authenticate(request: Request, database: Database, token: str) -> Principal | None:
+        return world.principals.get(token)
+
+    register_authenticator(app.state, authenticate)
+    return world
