@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from sqlalchemy import inspect
+import pytest
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kronos.kit import migrations
@@ -40,3 +41,32 @@ def test_history_is_one_line() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
     assert len(script.get_bases()) == 1
+
+
+async def _tables_without_rls(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind = 'r' "
+                    "AND c.relrowsecurity AND c.relforcerowsecurity"
+                )
+            )
+            protected = {row[0] for row in rows}
+    finally:
+        await engine.dispose()
+    tenant_tables = {
+        table.name
+        for table in Base.metadata.sorted_tables
+        if "tenant_id" in table.c and table.c.tenant_id.primary_key
+    }
+    return tenant_tables - protected
+
+
+def test_every_tenant_table_has_row_level_security(database_url: str) -> None:
+    """A migration that adds a tenant table must call enable_tenant_rls; this catches one that forgot."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row-level security is PostgreSQL's")
+    assert asyncio.run(_tables_without_rls(database_url)) == set()

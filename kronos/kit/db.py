@@ -9,9 +9,10 @@ One session per request, committed once at the edge (see ``kronos.kit.deps``); s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -56,6 +57,50 @@ def _drop_after_commit(session: Any, *_: Any) -> None:
 
 event.listen(_WriteSyncSession, "after_commit", _run_after_commit)
 event.listen(_WriteSyncSession, "after_soft_rollback", _drop_after_commit)
+
+
+# Row-level security (PostgreSQL). A transaction that serves one tenant switches to this role, which the
+# tenant tables' policies restrict to rows whose tenant_id equals the setting below. Connections that are
+# not bound (sign-in, workers, migrations) keep the connecting role and are trusted.
+TENANT_DB_ROLE: Final = "kronos_app"
+TENANT_SETTING: Final = "app.tenant_id"
+_TENANT_KEY: Final = "kronos.tenant"
+TenantSource = uuid.UUID | Callable[[], uuid.UUID | None]
+_APPLY_TENANT = text(
+    f"SELECT set_config('role', '{TENANT_DB_ROLE}', true), set_config('{TENANT_SETTING}', :tenant, true)"
+)
+
+
+def _bound_tenant(session: Session) -> uuid.UUID | None:
+    source: TenantSource | None = session.info.get(_TENANT_KEY)
+    return source() if callable(source) else source
+
+
+async def bind_tenant(session: AsyncSession, tenant: TenantSource | None) -> None:
+    """Scope every transaction of ``session`` to one tenant at the database: on PostgreSQL each transaction
+    runs ``SET LOCAL ROLE`` + ``set_config(app.tenant_id)``, now if one is open and on every later begin.
+
+    ``tenant`` may be a callable, asked at each begin, for a tenant known only later (the request's
+    principal); None unbinds from the next transaction on. No-op on SQLite, which has no row-level
+    security: the repositories' filters are all there is.
+    """
+    if tenant is None:
+        session.sync_session.info.pop(_TENANT_KEY, None)
+        return
+    session.sync_session.info[_TENANT_KEY] = tenant
+    tenant_id = _bound_tenant(session.sync_session)
+    dialect = session.sync_session.get_bind().dialect.name
+    if session.in_transaction() and tenant_id is not None and dialect == "postgresql":
+        await session.execute(_APPLY_TENANT, {"tenant": str(tenant_id)})
+
+
+def _apply_tenant(session: Session, _transaction: Any, connection: Any) -> None:
+    tenant_id = _bound_tenant(session) if _TENANT_KEY in session.info else None
+    if tenant_id is not None and connection.dialect.name == "postgresql":
+        connection.execute(_APPLY_TENANT, {"tenant": str(tenant_id)})
+
+
+event.listen(Session, "after_begin", _apply_tenant)
 
 
 def configure_sqlite(engine: AsyncEngine, *, begin: str = "BEGIN", foreign_keys: bool = True) -> None:

@@ -2,17 +2,23 @@
 
 Sessions are opened per request and committed once, at the edge, *before* the response is sent
 (``scope="function"``): a client that got a 2xx for a write can rely on it being stored.
+
+Once a request has a principal (``kronos.kit.auth.get_principal`` puts it on ``request.state``), every
+transaction of its sessions is bound to the principal's tenant (``bind_tenant``), so PostgreSQL's row-level
+security holds even where a query forgets its tenant filter. The tenant is looked up when a transaction
+begins, so it does not matter in which order a route lists its dependencies.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from kronos.config import Settings
-from kronos.kit.db import Database, ReadSession, WriteSession
+from kronos.kit.db import Database, ReadSession, WriteSession, bind_tenant
 
 
 def get_database(request: Request) -> Database:
@@ -25,8 +31,18 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def _request_tenant(request: Request) -> Callable[[], uuid.UUID | None]:
+    def tenant() -> uuid.UUID | None:
+        principal = getattr(request.state, "principal", None)
+        tenant_id: uuid.UUID | None = getattr(principal, "tenant_id", None)
+        return tenant_id
+
+    return tenant
+
+
 async def get_write_session(request: Request) -> AsyncIterator[WriteSession]:
     async with get_database(request).write_sessionmaker() as session:
+        await bind_tenant(session, _request_tenant(request))
         try:
             yield session
         except BaseException:
@@ -37,6 +53,7 @@ async def get_write_session(request: Request) -> AsyncIterator[WriteSession]:
 
 async def get_read_session(request: Request) -> AsyncIterator[ReadSession]:
     async with get_database(request).read_sessionmaker() as session:
+        await bind_tenant(session, _request_tenant(request))
         yield session
 
 

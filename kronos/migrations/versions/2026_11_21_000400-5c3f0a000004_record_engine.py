@@ -13,6 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import kronos.kit.models
+from kronos.kit.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "5c3f0a000004"
 down_revision: str | None = "4b2e0a000003"
@@ -47,6 +48,9 @@ def _record_tail(table: str) -> list[sa.Column[object] | sa.Constraint]:
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=f"pk_{table}"),
     ]
+
+
+TENANT_TABLES = ("field_definitions", "field_history", "companies", "contacts")
 
 
 def upgrade() -> None:
@@ -153,9 +157,13 @@ def upgrade() -> None:
     op.create_index("ix_contacts_tenant_id_company_id", "contacts", ["tenant_id", "company_id"])
     op.create_index("ix_contacts_tenant_id_owner_id", "contacts", ["tenant_id", "owner_id"])
     op.create_index("ix_contacts_tenant_id_created_at", "contacts", ["tenant_id", "created_at"])
+    for table in TENANT_TABLES:
+        enable_tenant_rls(op, table)
 
 
 def downgrade() -> None:
+    for table in TENANT_TABLES:
+        disable_tenant_rls(op, table)
     op.drop_table("contacts")
     op.drop_table("companies")
     op.drop_table("field_history")

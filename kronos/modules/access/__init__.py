@@ -1,0 +1,1 @@
+"""Access control: roles and permissions, teams, API keys, the audit log and row-level security."""

@@ -1,0 +1,162 @@
+"""Queries of access control. Every query on a tenant table starts from ``TenantRepository``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from kronos.kit.repository import TenantRepository
+from kronos.modules.access.models import ApiKey, Role, Team, TeamMember
+from kronos.modules.identity.models import Invitation, Membership, User
+
+
+class RoleRepository(TenantRepository[Role]):
+    model = Role
+
+    async def get_by_key(self, key: str) -> Role | None:
+        return await self.session.scalar(self.select().where(Role.key == key))
+
+    async def list_all(self) -> Sequence[Role]:
+        return await self.list(self.select().order_by(Role.key))
+
+    async def delete(self, role: Role) -> None:
+        await self.session.delete(role)
+
+
+class MembershipQueries:
+    """The reads access control needs from memberships (the identity module owns the table)."""
+
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def _active(self) -> Any:
+        return (Membership.tenant_id == self.tenant_id) & Membership.deleted_at.is_(None)
+
+    async def role_in_use(self, key: str, now: datetime) -> bool:
+        """A member has the role, or a pending invitation would give it."""
+        member = exists().where(self._active(), Membership.role == key)
+        invited = exists().where(
+            Invitation.tenant_id == self.tenant_id,
+            Invitation.role == key,
+            Invitation.deleted_at.is_(None),
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        return bool(await self.session.scalar(select(member | invited)))
+
+    async def members_among(self, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if not user_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(Membership.user_id).where(self._active(), Membership.user_id.in_(user_ids))
+        )
+        return set(rows)
+
+    async def role_of(self, user_id: uuid.UUID) -> tuple[str, dict[str, Any] | None, datetime | None] | None:
+        """The member's role key and, for a custom role, its permissions JSON and version, in one query."""
+        row = (
+            await self.session.execute(
+                select(Membership.role, Role.permissions, Role.updated_at)
+                .outerjoin(
+                    Role,
+                    (Role.tenant_id == Membership.tenant_id)
+                    & (Role.key == Membership.role)
+                    & Role.deleted_at.is_(None),
+                )
+                .where(self._active(), Membership.user_id == user_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+
+class TeamRepository(TenantRepository[Team]):
+    model = Team
+
+    async def get_by_name(self, name: str) -> Team | None:
+        return await self.session.scalar(self.select().where(func.lower(Team.name) == name.lower()))
+
+    async def list_all(self) -> Sequence[Team]:
+        return await self.list(self.select().order_by(Team.name, Team.id))
+
+    async def delete(self, team: Team) -> None:
+        await self.session.delete(team)
+
+
+class TeamMemberRepository(TenantRepository[TeamMember]):
+    model = TeamMember
+
+    async def for_teams(self, team_ids: Sequence[uuid.UUID]) -> Sequence[TeamMember]:
+        if not team_ids:
+            return []
+        return await self.list(self.select().where(TeamMember.team_id.in_(team_ids)).order_by(TeamMember.id))
+
+    async def get_member(self, team_id: uuid.UUID, user_id: uuid.UUID) -> TeamMember | None:
+        return await self.session.scalar(
+            self.select().where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
+        )
+
+    async def delete(self, member: TeamMember) -> None:
+        await self.session.delete(member)
+
+    async def managed_user_ids(self, manager_id: uuid.UUID) -> set[uuid.UUID]:
+        """Everyone in the teams ``manager_id`` manages, in one query on two index ranges."""
+        manager = aliased(TeamMember)
+        rows = await self.session.scalars(
+            select(TeamMember.user_id)
+            .join(
+                manager,
+                (manager.tenant_id == TeamMember.tenant_id) & (manager.team_id == TeamMember.team_id),
+            )
+            .where(
+                manager.tenant_id == self.tenant_id,
+                manager.user_id == manager_id,
+                manager.is_manager.is_(True),
+                TeamMember.tenant_id == self.tenant_id,
+            )
+        )
+        return set(rows)
+
+
+class ApiKeyRepository(TenantRepository[ApiKey]):
+    model = ApiKey
+
+    async def list_for(self, user_id: uuid.UUID | None) -> Sequence[ApiKey]:
+        statement = self.select().order_by(ApiKey.id)
+        if user_id is not None:
+            statement = statement.where(ApiKey.user_id == user_id)
+        return await self.list(statement)
+
+
+async def find_api_key(session: AsyncSession, prefix: str) -> tuple[ApiKey, bool] | None:
+    """The key with ``prefix`` in any workspace (the key names its workspace), and whether its user is active.
+
+    The one cross-tenant read of this module: it runs before a tenant is known, as sign-in does."""
+    row = (
+        await session.execute(
+            select(ApiKey, User.is_active)
+            .join(User, User.id == ApiKey.user_id)
+            .where(ApiKey.prefix == prefix, ApiKey.deleted_at.is_(None))
+        )
+    ).first()
+    return None if row is None else (row[0], bool(row[1]))
+
+
+async def touch_api_key(session: AsyncSession, key: ApiKey, now: datetime, stale_before: datetime) -> None:
+    """Record use, at most once per interval: the WHERE makes a concurrent second touch a no-op."""
+    await session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.tenant_id == key.tenant_id,
+            ApiKey.id == key.id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < stale_before),
+        )
+        .values(last_used_at=now)
+    )
