@@ -65,6 +65,27 @@ class Settings(BaseSettings):
     # Names of queues/exchanges/keys are prefixed so several deployments (or test runs) can share servers.
     namespace: str = Field(default="kronos", pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
+    # Sign-in (identity module). Links in e-mails point at public_url.
+    public_url: str = "http://127.0.0.1:8000"
+    access_token_ttl: int = Field(default=15 * 60, ge=30, description="Seconds an access token lives.")
+    refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=60, description="Seconds a session lives.")
+    invitation_ttl: int = Field(default=7 * 24 * 3600, ge=60)
+    password_reset_ttl: int = Field(default=3600, ge=60)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=50, ge=1)
+    login_failure_window: int = Field(default=15 * 60, ge=1, description="Seconds failures are counted.")
+    # Base of the growing pause after the third failure in a row (0 turns the slow-down off).
+    login_failure_delay: float = Field(default=0.25, ge=0)
+    # Outgoing mail: SMTP when smtp_host is set, otherwise messages are written to the log.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_from: str = "KronosCRM <no-reply@localhost>"
+    smtp_timeout: float = Field(default=10.0, gt=0)
+
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Settings:
         if self.env == "production":
@@ -98,7 +119,11 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
-                value = "********" if value.get_secret_value() else ""
+                secret = value.get_secret_value()
+                if name == "secret_key" and secret == DEFAULT_SECRET_KEY:
+                    value = "(built-in development key: set one for production)"
+                else:
+                    value = "********" if secret else ""
             elif isinstance(value, str) and "://" in value:
                 value = mask_url(value)
             shown[name] = value

@@ -1,0 +1,158 @@
+"""The workspace's settings, members and invitations (HTTP only: services decide)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, BackgroundTasks, Response, status
+
+from kronos.kit.auth import CurrentPrincipal
+from kronos.kit.deps import AppSettings, DbSession, ReadDbSession
+from kronos.kit.errors import Forbidden, Unauthorized, ValidationFailed, responses
+from kronos.modules.identity import invitations, service
+from kronos.modules.identity.exceptions import (
+    AlreadyMember,
+    InvalidCredentials,
+    InvitationExpired,
+    InvitationNotFound,
+    InvitationUsed,
+    LastOwner,
+    MemberNotFound,
+    OwnersOnly,
+    UnknownRole,
+    WeakPassword,
+)
+from kronos.modules.identity.router import ClientInfo, OutgoingMail, send_after_commit
+from kronos.modules.identity.schemas import (
+    Invitation,
+    InvitationAccept,
+    InvitationCreate,
+    Member,
+    MemberUpdate,
+    WorkspaceInfo,
+    WorkspaceUpdate,
+)
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/workspace", tags=["workspace"], responses=responses(Unauthorized))
+async def get_workspace(principal: CurrentPrincipal, session: ReadDbSession) -> WorkspaceInfo:
+    """The current workspace's settings."""
+    return WorkspaceInfo.model_validate(await service.get_workspace(session, principal.tenant_id))
+
+
+@router.patch(
+    "/workspace", tags=["workspace"], responses=responses(Unauthorized, Forbidden, ValidationFailed)
+)
+async def update_workspace(
+    body: WorkspaceUpdate, principal: CurrentPrincipal, session: DbSession, client: ClientInfo
+) -> WorkspaceInfo:
+    """Change the workspace's name, time zone (IANA), default currency (ISO 4217), locale or fiscal year
+    start month. Admins only."""
+    principal.require_admin()
+    return WorkspaceInfo.model_validate(await service.update_workspace(session, principal, body, client))
+
+
+# --- members ----------------------------------------------------------------------------------------------
+
+
+@router.get("/members", tags=["members"], responses=responses(Unauthorized))
+async def list_members(principal: CurrentPrincipal, session: ReadDbSession) -> list[Member]:
+    """Everyone in the workspace, with their role."""
+    return await service.list_members(session, principal.tenant_id)
+
+
+@router.patch(
+    "/members/{member_id}",
+    tags=["members"],
+    responses=responses(Unauthorized, Forbidden, OwnersOnly, MemberNotFound, UnknownRole, LastOwner),
+)
+async def change_member_role(
+    member_id: uuid.UUID,
+    body: MemberUpdate,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    client: ClientInfo,
+) -> Member:
+    """Give a member another role. Admins only; only owners grant or take away ownership, and the last
+    owner keeps it."""
+    principal.require_admin()
+    return await service.change_member_role(session, principal, member_id, body.role, client)
+
+
+@router.delete(
+    "/members/{member_id}",
+    tags=["members"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(Unauthorized, Forbidden, OwnersOnly, MemberNotFound, LastOwner),
+)
+async def remove_member(
+    member_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, client: ClientInfo
+) -> Response:
+    """Remove a member (admins), or leave the workspace (your own membership). Their sessions here end."""
+    await service.remove_member(session, principal, member_id, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- invitations ------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/invitations",
+    tags=["invitations"],
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Unauthorized, Forbidden, OwnersOnly, UnknownRole, AlreadyMember, ValidationFailed),
+)
+async def create_invitation(
+    body: InvitationCreate,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: AppSettings,
+    client: ClientInfo,
+    background: BackgroundTasks,
+    mailer: OutgoingMail,
+) -> Invitation:
+    """Invite an e-mail address with a role: it gets a single-use link that expires. Admins only."""
+    principal.require_admin()
+    created, messages = await invitations.invite(session, settings, principal, body, client)
+    send_after_commit(background, mailer, messages)
+    return created
+
+
+@router.get("/invitations", tags=["invitations"], responses=responses(Unauthorized, Forbidden))
+async def list_invitations(principal: CurrentPrincipal, session: ReadDbSession) -> list[Invitation]:
+    """The workspace's invitations, newest first. Admins only."""
+    principal.require_admin()
+    return await invitations.list_invitations(session, principal.tenant_id)
+
+
+@router.delete(
+    "/invitations/{invitation_id}",
+    tags=["invitations"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(Unauthorized, Forbidden, InvitationNotFound),
+)
+async def revoke_invitation(
+    invitation_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, client: ClientInfo
+) -> Response:
+    """Withdraw an invitation: its link stops working. Admins only."""
+    principal.require_admin()
+    await invitations.revoke(session, principal, invitation_id, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/invitations/accept",
+    tags=["invitations"],
+    responses=responses(
+        InvitationNotFound, InvitationUsed, InvitationExpired, AlreadyMember, InvalidCredentials, WeakPassword
+    ),
+)
+async def accept_invitation(
+    body: InvitationAccept, session: DbSession, settings: AppSettings, client: ClientInfo
+) -> invitations.InvitationAccepted:
+    """Accept an invitation with its token. A new account chooses a password; an existing account gives
+    its own. Returns tokens for the workspace (none when the account has 2FA: sign in with the code).
+    Public."""
+    return await invitations.accept(session, settings, body, client)
