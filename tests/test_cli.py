@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from kronos.bootstrap import DEFAULT_ADMIN_EMAIL, ensure_first_workspace
 from kronos.cli import app
 from kronos.kit.db import Database
-from kronos.kit.security import verify_password
+from kronos.kit.security import verify_password_sync as verify_password
 from kronos.modules.identity.repository import IdentityRepository
 from tests.conftest import make_settings
 

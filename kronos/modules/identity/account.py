@@ -88,7 +88,7 @@ async def reset_password(session: AsyncSession, token: str, password: str, clien
     if user is None or not user.is_active:
         raise InvalidResetToken("This reset link is not valid.")
     check_password(password, email=user.email)
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password(password)
     user.password_changed_at = now
     await repo.expire_reset_tokens(user.id, now)  # this one and any other outstanding link
     await repo.revoke_sessions(user.id, now, "password_reset")
@@ -103,13 +103,13 @@ async def change_password(
     now = clock.utcnow()
     repo = IdentityRepository(session)
     user = await _user(repo, principal)
-    if not verify_password(user.password_hash, current):
+    if not await verify_password(user.password_hash, current):
         message = "The current password is not correct."
         raise WrongPassword(
             message, errors=[FieldError(path="body.current_password", message=message, type="wrong_password")]
         )
     check_password(new, email=user.email, path="body.new_password")
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password(new)
     user.password_changed_at = now
     await repo.revoke_sessions(user.id, now, "password_changed", except_id=principal.session_id)
     await audit(
@@ -171,7 +171,7 @@ async def disable_two_factor(
     user = await _user(repo, principal)
     if user.totp_secret is None:
         raise TwoFactorNotEnabled("Two-factor sign-in is not on.")
-    if not verify_password(user.password_hash, password):
+    if not await verify_password(user.password_hash, password):
         message = "The password is not correct."
         raise WrongPassword(
             message, errors=[FieldError(path="body.password", message=message, type="wrong_password")]

@@ -160,13 +160,17 @@ async def accept(
         check_password(body.password, email=invitation.email)
         user = User(
             email=invitation.email,
-            password_hash=hash_password(body.password),
+            password_hash=await hash_password(body.password),
             full_name=body.full_name or "",
             password_changed_at=now,
         )
         session.add(user)
         await session.flush()
-    elif not body.password or not verify_password(user.password_hash, body.password) or not user.is_active:
+    elif (
+        not body.password
+        or not await verify_password(user.password_hash, body.password)
+        or not user.is_active
+    ):
         raise InvalidCredentials("An account with this e-mail exists: enter its password to join.")
     members = MembershipRepository(session, invitation.tenant_id)
     if await members.by_user(user.id) is not None:

@@ -57,10 +57,13 @@ async def create_workspace_with_owner(
     if user is None:
         check_password(password, email=email)
         user = User(
-            email=email, password_hash=hash_password(password), full_name=full_name, password_changed_at=None
+            email=email,
+            password_hash=await hash_password(password),
+            full_name=full_name,
+            password_changed_at=None,
         )
         session.add(user)
-    elif not verify_password(user.password_hash, password):
+    elif not await verify_password(user.password_hash, password):
         raise EmailTaken(f"An account with the e-mail {email} already exists.")
     workspace = Workspace(name=workspace_name)
     session.add(workspace)

@@ -18,7 +18,7 @@ from kronos.config import Settings
 from kronos.kit import clock
 from kronos.kit.ids import uuid7
 from kronos.kit.ratelimit import AttemptCounter
-from kronos.kit.security import hash_password, needs_rehash, verify_password
+from kronos.kit.security import hash_password, hash_password_sync, needs_rehash, verify_password
 from kronos.modules.identity import tokens
 from kronos.modules.identity.access_bridge import audit
 from kronos.modules.identity.exceptions import (
@@ -49,7 +49,7 @@ class Client:
 @cache
 def _dummy_hash() -> str:
     # Unknown e-mails still cost one argon2 verification, so timing does not tell who has an account.
-    return hash_password("not-a-real-password-" + uuid7().hex)
+    return hash_password_sync("not-a-real-password-" + uuid7().hex)
 
 
 # --- second factor ----------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ async def login(
     await guard.check()
     repo = IdentityRepository(session)
     user = await repo.get_user_by_email(email)
-    password_ok = verify_password(user.password_hash if user else _dummy_hash(), body.password)
+    password_ok = await verify_password(user.password_hash if user else _dummy_hash(), body.password)
     if user is None or not password_ok or not user.is_active:
         await guard.failed()
         if user is None:
@@ -229,7 +229,7 @@ async def login(
     membership, workspace = _choose(list(await repo.memberships_of_user(user.id)), body.workspace_id)
     await guard.succeeded()
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(body.password)
+        user.password_hash = await hash_password(body.password)
     issued = await issue_session(session, settings, user=user, membership=membership, client=client, now=now)
     await audit(
         session,
