@@ -91,3 +91,29 @@ def test_first_start_then_restart_reuses_everything(server_env: dict[str, str], 
         code, output = second.stop()
     assert code == 0, output
     assert "First start" not in output
+
+
+def test_shutdown_lets_the_request_in_flight_finish(server_env: dict[str, str]) -> None:
+    """SIGTERM while a request's body is still arriving: the request completes, then the server exits 0."""
+    server = Server(server_env, int(server_env["KRONOS_PORT"]))
+    try:
+        server.wait_ready()
+        body = b'{"email": "nobody@example.com", "password": "not-the-password"}'
+        with socket.create_connection(("127.0.0.1", int(server_env["KRONOS_PORT"])), timeout=30) as sock:
+            sock.sendall(
+                b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10]
+            )
+            time.sleep(0.5)  # the request is now being served, waiting for the rest of its body
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            sock.sendall(body[10:])
+            response = b""
+            while chunk := sock.recv(65536):
+                response += chunk
+        assert response.startswith(b"HTTP/1.1 401 "), response[:200]
+        assert b'"code":"invalid_credentials"' in response.replace(b" ", b"")
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        if server.process.poll() is None:
+            server.stop()
