@@ -18,7 +18,7 @@ from kronos.kit.deps import AppSettings, DbSession, ReadDbSession, get_database
 from kronos.kit.errors import Unauthorized, ValidationFailed, responses
 from kronos.kit.mail import Mailer, Message, send_all
 from kronos.kit.ratelimit import AttemptCounter, attempt_counter
-from kronos.modules.identity import account, service, sessions
+from kronos.modules.identity import account, service, sessions, tokens
 from kronos.modules.identity.exceptions import (
     EmailTaken,
     InvalidCredentials,
@@ -98,6 +98,9 @@ async def get_account_write_session(request: Request) -> AsyncIterator[WriteSess
 AccountReadSession = Annotated[ReadSession, Depends(get_account_read_session, scope="function")]
 AccountWriteSession = Annotated[WriteSession, Depends(get_account_write_session, scope="function")]
 ClientInfo = Annotated[sessions.Client, Depends(get_client)]
+FORGOT_WINDOW = 3600
+FORGOT_MAX_PER_ACCOUNT = 3
+FORGOT_MAX_PER_IP = 20
 Attempts = Annotated[AttemptCounter, Depends(get_attempt_counter)]
 OutgoingMail = Annotated[Mailer, Depends(get_mailer)]
 
@@ -209,10 +212,19 @@ async def forgot_password(
     settings: AppSettings,
     background: BackgroundTasks,
     mailer: OutgoingMail,
+    client: ClientInfo,
+    counter: Attempts,
 ) -> Response:
-    """E-mail a single-use reset link. Answers 202 whether or not the account exists. Public."""
-    messages = await account.forgot_password(session, settings, str(body.email))
-    send_after_commit(background, mailer, messages)
+    """E-mail a single-use reset link. Answers 202 whether or not the account exists. Public.
+
+    At most 3 links an hour go to one address and 20 requests an hour are served per client address; past
+    that the answer is still 202 (so nobody learns anything), but nothing is sent."""
+    email = str(body.email).strip().lower()
+    per_account = await counter.hit("forgot:account:" + tokens.digest(email), FORGOT_WINDOW)
+    per_ip = await counter.hit(f"forgot:ip:{client.ip or 'unknown'}", FORGOT_WINDOW)
+    if per_account.count <= FORGOT_MAX_PER_ACCOUNT and per_ip.count <= FORGOT_MAX_PER_IP:
+        messages = await account.forgot_password(session, settings, email)
+        send_after_commit(background, mailer, messages)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
 

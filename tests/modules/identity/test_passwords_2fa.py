@@ -194,3 +194,13 @@ async def test_two_factor_enable_login_recovery_and_disable(
         assert user.totp_secret is None
         assert (await session.scalars(select(RecoveryCode))).all() == []
         assert len((await session.scalars(select(AuthSession))).all()) == 4  # signup + 3 sign-ins
+
+
+async def test_forgot_password_is_throttled_quietly(client: httpx.AsyncClient, mailbox: Any) -> None:
+    await signup(client, "ada@example.com")
+    answers = [
+        (await client.post("/api/v1/auth/password/forgot", json={"email": "ada@example.com"})).status_code
+        for _ in range(5)
+    ]
+    assert answers == [202] * 5  # the same answer throttled or not: nothing to learn from it
+    assert len([m for m in mailbox.messages if m.to == "ada@example.com"]) == 3
