@@ -42,6 +42,8 @@ class FieldType(StrEnum):
     USER = "user"
     RELATION = "relation"
     RATING = "rating"
+    # A reference to a record of any object: {"object": "<api name>", "id": "<uuid>"} (activity links).
+    RECORD_LINK = "record_link"
 
 
 # How values of a type compare in filters and sorts (and how a custom field is extracted from JSON).
@@ -150,6 +152,12 @@ class FieldSpec:
         if self.lowercase and isinstance(checked, str):
             checked = checked.lower()
         return checked
+
+    @property
+    def currency_column(self) -> str | None:
+        """A standard currency field keeps its amount in ``column`` and its ISO code in this column."""
+        name = self.settings.get("currency_column")
+        return str(name) if name else None
 
     def to_column(self, value: Any) -> Any:
         """Canonical JSON value -> the Python value a typed column holds."""
@@ -337,6 +345,18 @@ def _uuid(spec: FieldSpec, value: Any) -> str:
         raise FieldInvalid("uuid_parsing", "Not a valid id (UUID).") from None
 
 
+def _record_link(spec: FieldSpec, value: Any) -> dict[str, str]:
+    # Whether the object and the record exist is the write path's check (it knows the registry).
+    if not isinstance(value, dict) or set(value) != {"object", "id"}:
+        raise FieldInvalid(
+            "record_link_type", 'Expected {"object": "<object api name>", "id": "<record id>"}.'
+        )
+    target = value["object"]
+    if not isinstance(target, str) or not API_NAME.match(target):
+        raise FieldInvalid("record_link_object", "object must be an object's API name, e.g. contacts.")
+    return {"object": target, "id": _uuid(spec, value["id"])}
+
+
 def _rating(spec: FieldSpec, value: Any) -> int:
     top = int(spec.settings.get("max", 5))
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
@@ -363,4 +383,5 @@ _VALIDATORS: dict[FieldType, Callable[[FieldSpec, Any], Any]] = {
     FieldType.USER: _uuid,
     FieldType.RELATION: _uuid,
     FieldType.RATING: _rating,
+    FieldType.RECORD_LINK: _record_link,
 }

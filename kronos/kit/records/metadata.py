@@ -136,7 +136,7 @@ def _invalid(path: str, message: str, type: str = "invalid") -> ValidationFailed
 
 def _check_spec(spec: FieldSpec, registry: ObjectRegistry) -> None:
     """Consistency of a custom field's definition: options, settings, default."""
-    if spec.type == FieldType.ID:
+    if spec.type in (FieldType.ID, FieldType.RECORD_LINK):
         raise _invalid("body.type", "Not a type a custom field can have.")
     if spec.type in (FieldType.SELECT, FieldType.MULTI_SELECT):
         values = [option.value for option in spec.options]
@@ -238,6 +238,9 @@ async def update_field(
 ) -> FieldSpec:
     principal.require_admin()
     registry.get(object_name)
+    standard = next((spec for spec in registry.get(object_name).fields if spec.name == name), None)
+    if standard is not None:
+        return await _configure_standard_options(session, principal, object_name, standard, body)
     row = await _custom_row(session, principal, object_name, name)
     given = body.model_fields_set
     if "label" in given and body.label is not None:
@@ -261,6 +264,52 @@ async def update_field(
     return spec_from_definition(row)
 
 
+async def _configure_standard_options(
+    session: AsyncSession, principal: Principal, object_name: str, standard: FieldSpec, body: FieldUpdate
+) -> FieldSpec:
+    """A standard select marked ``configurable_options`` takes its options per workspace from a
+    ``field_definitions`` row of the same name; everything else about a standard field is fixed in code."""
+    if not standard.settings.get("configurable_options"):
+        raise NotFound(
+            f"'{object_name}' has no custom field named '{standard.name}' (standard fields cannot change)."
+        )
+    if body.model_fields_set - {"options"} or body.options is None:
+        raise _invalid("body", "Only the options of this standard field can change.")
+    values = [option.value for option in body.options]
+    if not values or len(values) != len(set(values)):
+        raise _invalid("body.options", "Give at least one option; option values must be unique.")
+    kept = [value for value in standard.settings.get("required_options", ()) if value not in values]
+    if kept:
+        raise _invalid("body.options", f"These options are required by the product: {', '.join(kept)}.")
+    row = await session.scalar(
+        select(FieldDefinition).where(
+            FieldDefinition.tenant_id == principal.tenant_id,
+            FieldDefinition.object == object_name,
+            FieldDefinition.api_name == standard.name,
+            FieldDefinition.deleted_at.is_(None),
+        )
+    )
+    if row is None:
+        row = FieldDefinition(
+            tenant_id=principal.tenant_id,
+            object=object_name,
+            api_name=standard.name,
+            label=standard.label,
+            type=standard.type.value,
+            options=[],
+            settings={},
+            required=standard.required,
+            unique=False,
+            default=None,
+            position=standard.position,
+        )
+        session.add(row)
+    row.options = [o.model_dump() for o in body.options]
+    row.updated_at = utcnow()
+    await session.flush()
+    return replace(standard, options=spec_from_definition(row).options)
+
+
 async def set_archived(
     session: AsyncSession,
     registry: ObjectRegistry,
@@ -270,7 +319,10 @@ async def set_archived(
     archived: bool,
 ) -> FieldSpec:
     principal.require_admin()
-    registry.get(object_name)
+    if any(spec.name == name for spec in registry.get(object_name).fields):
+        raise NotFound(
+            f"'{object_name}' has no custom field named '{name[:64]}' (standard fields cannot change)."
+        )
     row = await _custom_row(session, principal, object_name, name)
     row.archived_at = (row.archived_at or utcnow()) if archived else None
     await session.flush()

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kronos.kit.errors import NotFound
 from kronos.kit.records.fields import FieldSpec, FieldType, Option
 from kronos.kit.records.models import FieldDefinition
+
+if TYPE_CHECKING:
+    from kronos.kit.records.write import WriteContext
+
+# A module's rule, run by the write path inside its transaction before anything is stored:
+# ``hook(ctx, record, changes)``. It may raise (a 422/409 that changes nothing) or add validated canonical
+# values to ``changes`` — they join the same change set, so they land in history like the caller's own.
+BeforeWrite = Callable[["WriteContext", Any, dict[str, Any]], Awaitable[None]]
 
 # Fields every record has; the engine sets them.
 SYSTEM_FIELDS: tuple[FieldSpec, ...] = (
@@ -41,10 +49,18 @@ class ObjectDefinition:
     # The field a record's name is shown by (relations, search results).
     title_field: str = "name"
     default_sort: str = "-created_at"
+    # The user field record visibility (own/team) is decided by, and that defaults to the caller on create.
+    owner_field: str = "owner_id"
+    # Domain rules (``BeforeWrite``), run in order on every create, update, delete and restore.
+    before_write: tuple[BeforeWrite, ...] = ()
 
     @property
     def has_owner(self) -> bool:
-        return any(spec.name == "owner_id" for spec in self.fields)
+        return any(spec.name == self.owner_field for spec in self.fields)
+
+    @property
+    def owner_spec(self) -> FieldSpec | None:
+        return next((spec for spec in self.fields if spec.name == self.owner_field), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +129,23 @@ class ObjectRegistry:
         self, session: AsyncSession, tenant_id: uuid.UUID, name: str | ObjectDefinition
     ) -> ObjectSchema:
         definition = self.get(name) if isinstance(name, str) else name
-        rows = (
-            await session.scalars(
-                select(FieldDefinition).where(
-                    FieldDefinition.tenant_id == tenant_id,
-                    FieldDefinition.object == definition.name,
-                    FieldDefinition.deleted_at.is_(None),
-                )
+        return await load_schema(session, tenant_id, definition)
+
+
+async def load_schema(
+    session: AsyncSession, tenant_id: uuid.UUID, definition: ObjectDefinition
+) -> ObjectSchema:
+    """``definition`` resolved for one workspace (its custom fields and option overrides)."""
+    rows = (
+        await session.scalars(
+            select(FieldDefinition).where(
+                FieldDefinition.tenant_id == tenant_id,
+                FieldDefinition.object == definition.name,
+                FieldDefinition.deleted_at.is_(None),
             )
-        ).all()
-        return build_schema(definition, rows)
+        )
+    ).all()
+    return build_schema(definition, rows)
 
 
 def build_schema(definition: ObjectDefinition, rows: Iterable[FieldDefinition]) -> ObjectSchema:
@@ -130,7 +153,12 @@ def build_schema(definition: ObjectDefinition, rows: Iterable[FieldDefinition]) 
     archived: dict[str, FieldSpec] = {}
     for row in rows:
         spec = spec_from_definition(row)
-        if spec.name in fields:  # a standard field added later in code wins; the row stays dormant
+        standard = fields.get(spec.name)
+        if standard is not None:
+            # A standard select whose options a workspace may configure: the row holds its options.
+            if standard.settings.get("configurable_options") and spec.options:
+                fields[spec.name] = replace(standard, options=spec.options)
+            # Otherwise a standard field added later in code wins; the row stays dormant.
             continue
         (archived if spec.archived else fields)[spec.name] = spec
     return ObjectSchema(definition, fields, archived)

@@ -154,6 +154,9 @@ class QueryCompiler:
 
     def bind(self, spec: FieldSpec, value: Any) -> Any:
         """A canonical value as the SQL expression of ``spec`` compares it."""
+        if spec.currency_column is not None:
+            # A standard currency field compares (and sorts) by its amount in minor units.
+            return value["amount_minor"] if isinstance(value, dict) else int(value)
         if spec.column is not None:
             return spec.to_column(value)
         if spec.type in NUMBER_KINDS:
@@ -171,12 +174,18 @@ class QueryCompiler:
     def array_contains(self, spec: FieldSpec, value: Any) -> ColumnElement[bool]:
         column = self.column(spec)
         if self.dialect == "postgresql":
+            # JSONB containment also matches a record link ({"object", "id"}) inside a list of links.
             return column.op("@>")(cast(literal(json.dumps([value])), JSONB))  # type: ignore[no-any-return]
         if spec.column is not None:
             each = func.json_each(column).table_valued("value")
         else:
             path = f'$."{spec.name}"'  # spec.name matched API_NAME: no quotes or dots can appear
             each = func.json_each(self.model.custom, path).table_valued("value")
+        if isinstance(value, dict):
+            match = and_(
+                *(func.json_extract(each.c.value, f"$.{key}") == item for key, item in value.items())
+            )
+            return exists(select(literal(1)).select_from(each).where(match))
         return exists(select(literal(1)).select_from(each).where(each.c.value == value))
 
     # -- filters ----------------------------------------------------------------------------------------
@@ -203,6 +212,8 @@ class QueryCompiler:
         if spec.type in (FieldType.BOOLEAN, FieldType.USER, FieldType.RELATION, FieldType.ID):
             allowed = _EQUALITY
         if spec.type == FieldType.CURRENCY:
+            if spec.currency_column is not None and cond.op in _ORDERED - {"in", "not_in"}:
+                return self._money(spec, cond)
             allowed = {"is_null"}
         if cond.op not in allowed:
             raise _bad_filter(
@@ -240,6 +251,68 @@ class QueryCompiler:
         result: ColumnElement[bool] = comparisons[op]
         return result
 
+    def _money(self, spec: FieldSpec, cond: Condition) -> ColumnElement[bool]:
+        """A standard currency field filtered by amount (minor units), optionally in one currency:
+        ``amount[gte]=100000``, ``amount[gte]=100000 EUR``, ``{"op": "eq", "value": {"amount_minor": 5,
+        "currency": "EUR"}}``, ``amount[between]=100,500``. Amounts in other currencies are not converted."""
+        raw = cond.value
+        if cond.op == "between":
+            if cond.from_query_string and isinstance(raw, str):
+                raw = raw.split(",")
+            if not isinstance(raw, list) or len(raw) != 2:
+                raise _bad_filter(cond.path, "between takes exactly two values: [low, high].")
+            low, high = (self._amount(spec, item, cond) for item in raw)
+            parts = [self.column(spec) >= low[0], self.column(spec) <= high[0]]
+            codes = {code for _, code in (low, high) if code}
+        else:
+            amount, code = self._amount(spec, raw, cond)
+            column = self.column(spec)
+            comparisons = {
+                "eq": column == amount, "neq": column == amount, "lt": column < amount,
+                "lte": column <= amount, "gt": column > amount, "gte": column >= amount,
+            }  # fmt: skip
+            parts = [comparisons[cond.op]]  # neq: the negation of eq, below
+            codes = {code} if code else set()
+        if len(codes) > 1:
+            raise _bad_filter(cond.path, "Both bounds must be in the same currency.")
+        assert spec.currency_column is not None
+        parts.extend(getattr(self.model, spec.currency_column) == code for code in codes)
+        if cond.op == "neq":
+            return or_(not_(and_(*parts)), self.is_null(spec))
+        return and_(*parts)
+
+    def _amount(self, spec: FieldSpec, value: Any, cond: Condition) -> tuple[int, str | None]:
+        code: str | None = None
+        if isinstance(value, str):
+            words = value.split()
+            numbers = [w for w in words if w.lstrip("-").isdigit()]
+            codes = [w for w in words if not w.lstrip("-").isdigit()]
+            if len(numbers) != 1 or len(codes) > 1:
+                raise _bad_filter(cond.path, "Expected an amount in minor units, optionally with a currency.")
+            value, code = int(numbers[0]), (codes[0] if codes else None)
+        elif isinstance(value, dict):
+            try:
+                checked = FieldSpec(spec.name, spec.label, FieldType.CURRENCY).validate(value)
+            except FieldInvalid as exc:
+                raise _bad_filter(
+                    cond.path, f"Bad value for '{spec.name}': {exc.message}", exc.type
+                ) from None
+            return int(checked["amount_minor"]), str(checked["currency"])
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad_filter(
+                cond.path, f"Bad value for '{spec.name}': expected an integer amount in minor units."
+            )
+        if code is not None:
+            try:
+                code = FieldSpec(spec.name, spec.label, FieldType.CURRENCY).validate(
+                    {"amount_minor": 0, "currency": code}
+                )["currency"]
+            except FieldInvalid as exc:
+                raise _bad_filter(
+                    cond.path, f"Bad value for '{spec.name}': {exc.message}", exc.type
+                ) from None
+        return value, code
+
     def _flag(self, cond: Condition) -> bool:
         value = cond.value
         if value in (True, "true", "1", None, ""):
@@ -265,6 +338,9 @@ class QueryCompiler:
                 if not isinstance(value, str):
                     raise FieldInvalid("string_type", "Expected an option value.")
                 return value
+            if spec.type == FieldType.RECORD_LINK and isinstance(value, str) and ":" in value:
+                target, _, record_id = value.partition(":")  # ?links[contains]=contacts:<id>
+                value = {"object": target, "id": record_id}
             if spec.type == FieldType.DATETIME and isinstance(value, str) and "T" not in value:
                 value = f"{value}T00:00:00Z"  # a bare date means its midnight, UTC
             element = FieldSpec(spec.name, spec.label, spec.type, settings={}, lowercase=spec.lowercase)
@@ -299,7 +375,7 @@ class QueryCompiler:
             spec = self.schema.fields.get(name)
             if spec is None or name not in self.readable:
                 raise _bad_filter("query.sort", f"Unknown field '{name[:64]}'.", "unknown_field")
-            if spec.is_list or spec.type == FieldType.CURRENCY:
+            if spec.is_list or (spec.type == FieldType.CURRENCY and spec.currency_column is None):
                 raise _bad_filter("query.sort", f"Cannot sort by {spec.type.value} field '{name}'.")
             if name == "id":
                 continue  # always the last key anyway

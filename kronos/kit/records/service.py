@@ -85,13 +85,15 @@ class RecordService:
     def visibility(self, schema: ObjectSchema) -> ColumnElement[bool]:
         model = schema.model
         scope = self.principal.permissions.visibility(schema.name)
-        if scope == "all" or not schema.definition.has_owner:
+        owner_spec = schema.definition.owner_spec
+        if scope == "all" or owner_spec is None or owner_spec.column is None:
             return true()
+        owner = getattr(model, owner_spec.column)
         if scope == "own":
-            clause: ColumnElement[bool] = model.owner_id == self.principal.user_id
+            clause: ColumnElement[bool] = owner == self.principal.user_id
             return clause
         owners = {*self.principal.visible_owner_ids, self.principal.user_id}
-        in_team: ColumnElement[bool] = model.owner_id.in_(sorted(owners, key=str))
+        in_team: ColumnElement[bool] = owner.in_(sorted(owners, key=str))
         return in_team
 
     def _owner_allowed(self, schema: ObjectSchema, owner: str | None) -> bool:
@@ -224,7 +226,7 @@ class RecordService:
                 continue
             if mode == "create" and spec.default is not None:
                 changes[spec.name] = spec.default
-            elif mode == "create" and spec.name == "owner_id":
+            elif mode == "create" and spec.name == schema.definition.owner_field:
                 changes[spec.name] = str(self.principal.user_id)
             elif mode == "replace":
                 changes[spec.name] = None
@@ -249,12 +251,15 @@ class RecordService:
             raise Forbidden(
                 "Your role cannot change: " + ", ".join(e.path[5:] for e in denied) + ".", errors=denied
             )
-        if "owner_id" in changes and not self._owner_allowed(schema, changes["owner_id"]):
+        owner_field = schema.definition.owner_field
+        if owner_field in changes and not self._owner_allowed(schema, changes[owner_field]):
             raise Forbidden(
                 "Your visibility lets you assign records only to yourself or your team.",
                 errors=[
                     FieldError(
-                        path="body.owner_id", message="Owner outside your visibility.", type="forbidden_owner"
+                        path=f"body.{owner_field}",
+                        message="Owner outside your visibility.",
+                        type="forbidden_owner",
                     )
                 ],
             )
@@ -280,6 +285,16 @@ class RecordService:
         record = await self._load(schema, record_id)
         changes = self.validate_input(schema, body, "replace" if replace else "update")
         return await self._write(schema, "update", record, changes, expected)
+
+    async def apply(
+        self, object_name: str, record_id: str, changes: Mapping[str, Any], expected: int | None = None
+    ) -> WriteResult:
+        """For module services: apply already-validated canonical ``changes`` — system fields included,
+        which no caller may send — to a record the caller can see and update, through the same write path."""
+        self.principal.require(object_name, "update")
+        schema = await self.schema(object_name)
+        record = await self._load(schema, record_id)
+        return await self._write(schema, "update", record, dict(changes), expected)
 
     async def delete(self, object_name: str, record_id: str, expected: int | None) -> WriteResult:
         self.principal.require(object_name, "delete")

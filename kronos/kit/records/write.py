@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, or_, select
@@ -20,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from kronos.kit.clock import utcnow
-from kronos.kit.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
+from kronos.kit.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from kronos.kit.events import emit
 from kronos.kit.ids import uuid7
 from kronos.kit.records.fields import FieldSpec, FieldType
 from kronos.kit.records.models import FieldHistory
-from kronos.kit.records.objects import ObjectDefinition, ObjectSchema
+from kronos.kit.records.objects import ObjectDefinition, ObjectSchema, load_schema
 from kronos.kit.records.query import QueryCompiler
 
 Source = Literal["ui", "api", "import", "workflow", "system"]
@@ -51,6 +52,51 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class WriteContext:
+    """What a ``before_write`` hook sees: the transaction, the object, the operation and who makes it."""
+
+    session: AsyncSession
+    schema: ObjectSchema
+    tenant_id: uuid.UUID
+    op: Op
+    actor: Actor
+    now: datetime
+    dialect: str
+    resolve: Callable[[str], ObjectDefinition] | None
+
+    def value(self, record: Any, changes: Mapping[str, Any], name: str) -> Any:
+        """The value ``name`` will have once ``changes`` apply (canonical JSON form)."""
+        if name in changes:
+            return changes[name]
+        if self.op == "create":
+            return None
+        return read_value(self.schema.fields[name], record)
+
+    def before(self, record: Any, name: str) -> Any:
+        """The value ``name`` has now (None on create)."""
+        return None if self.op == "create" else read_value(self.schema.fields[name], record)
+
+    async def write(
+        self, object_name: str, *, op: Op, record: Any = None, changes: Mapping[str, Any] | None = None
+    ) -> WriteResult:
+        """Another record changed by a rule, through the same path (its own history and event)."""
+        if self.resolve is None:
+            raise RuntimeError("this write path was called without an object resolver")
+        schema = await load_schema(self.session, self.tenant_id, self.resolve(object_name))
+        return await write_record(
+            self.session,
+            schema,
+            self.tenant_id,
+            op=op,
+            actor=self.actor,
+            record=record,
+            changes=changes,
+            resolve=self.resolve,
+            dialect=self.dialect,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class WriteResult:
     record: Any
     changed: list[str]
@@ -60,8 +106,26 @@ class WriteResult:
 def read_value(spec: FieldSpec, record: Any) -> Any:
     """A field's canonical JSON value on a loaded record."""
     if spec.column is not None:
+        if spec.currency_column is not None:
+            amount = getattr(record, spec.column)
+            if amount is None:
+                return None
+            return {
+                "amount_minor": int(amount),
+                "currency": str(getattr(record, spec.currency_column)).strip(),
+            }
         return spec.from_column(getattr(record, spec.column))
     return (record.custom or {}).get(spec.name)
+
+
+def assign_value(spec: FieldSpec, record: Any, value: Any) -> None:
+    """Store a canonical value in a standard field's typed column(s)."""
+    assert spec.column is not None
+    if spec.currency_column is not None:
+        setattr(record, spec.column, None if value is None else value["amount_minor"])
+        setattr(record, spec.currency_column, None if value is None else value["currency"])
+        return
+    setattr(record, spec.column, spec.to_column(value))
 
 
 def version_mismatch(expected: int, actual: int | None) -> VersionMismatch:
@@ -96,6 +160,10 @@ async def write_record(
     if op == "create":
         record = schema.model(tenant_id=tenant_id, id=uuid7(), custom={})
     assert record is not None
+    if schema.definition.before_write:
+        context = WriteContext(session, schema, tenant_id, op, actor, now, dialect, resolve)
+        for hook in schema.definition.before_write:
+            await hook(context, record, changes)
     diffs: list[tuple[str, Any, Any]] = []
     if op in ("create", "update"):
         custom = dict(record.custom or {})
@@ -106,7 +174,7 @@ async def write_record(
                 continue
             diffs.append((name, old, new))
             if spec.column is not None:
-                setattr(record, spec.column, spec.to_column(new))
+                assign_value(spec, record, new)
             elif new is None:
                 custom.pop(name, None)
             else:
@@ -219,21 +287,40 @@ async def _check_relations(
     changes: Mapping[str, Any],
     resolve: Callable[[str], ObjectDefinition],
 ) -> None:
+    """Every related record (relations, relation lists, record links) exists, live, in this workspace."""
     errors: list[FieldError] = []
     for name, value in changes.items():
         spec = schema.fields[name]
-        if spec.type != FieldType.RELATION or value is None:
+        if value is None or spec.type not in (FieldType.RELATION, FieldType.RECORD_LINK):
             continue
-        target = resolve(str(spec.settings["target"])).model
-        found = await session.scalar(
-            select(func.count())
-            .select_from(target)
-            .where(target.tenant_id == tenant_id, target.id == uuid.UUID(value), target.deleted_at.is_(None))
-        )
-        if not found:
-            errors.append(
-                FieldError(path=f"body.{name}", message="No such record.", type="relation_not_found")
+        items = value if isinstance(value, list) else [value]
+        wanted: dict[str, set[uuid.UUID]] = {}
+        for item in items:
+            if spec.type == FieldType.RECORD_LINK:
+                wanted.setdefault(item["object"], set()).add(uuid.UUID(item["id"]))
+            else:
+                wanted.setdefault(str(spec.settings["target"]), set()).add(uuid.UUID(item))
+        for object_name, ids in wanted.items():
+            try:
+                target = resolve(object_name).model
+            except NotFound:
+                errors.append(
+                    FieldError(
+                        path=f"body.{name}",
+                        message=f"No object named '{object_name}'.",
+                        type="unknown_object",
+                    )
+                )
+                continue
+            found = await session.scalar(
+                select(func.count())
+                .select_from(target)
+                .where(target.tenant_id == tenant_id, target.id.in_(ids), target.deleted_at.is_(None))
             )
+            if found != len(ids):
+                errors.append(
+                    FieldError(path=f"body.{name}", message="No such record.", type="relation_not_found")
+                )
     if errors:
         raise ValidationFailed("; ".join(f"{e.path}: {e.message}" for e in errors), errors=errors)
 

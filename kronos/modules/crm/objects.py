@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from kronos.kit.records.fields import FieldSpec, FieldType, Option
 from kronos.kit.records.objects import ObjectDefinition
-from kronos.modules.crm.models import Company, Contact
+from kronos.modules.crm import rules
+from kronos.modules.crm.models import Activity, Company, Contact, Deal, Lead, Pipeline, Stage
 
 
 def _options(*pairs: tuple[str, str]) -> tuple[Option, ...]:
@@ -97,4 +98,208 @@ CONTACTS = ObjectDefinition(
     ),
 )
 
-STANDARD_OBJECTS: list[ObjectDefinition] = [COMPANIES, CONTACTS]
+
+def _relation(name: str, label: str, target: str, position: int, **kwargs: object) -> FieldSpec:
+    return FieldSpec(
+        name,
+        label,
+        FieldType.RELATION,
+        column=name,
+        settings={"target": target},
+        position=position,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _owner(position: int, name: str = "owner_id", label: str = "Owner") -> FieldSpec:
+    return FieldSpec(name, label, FieldType.USER, column=name, position=position)
+
+
+LEAD_STATUSES = _options(
+    ("new", "New"),
+    ("contacted", "Contacted"),
+    ("qualified", "Qualified"),
+    ("unqualified", "Unqualified"),
+    ("converted", "Converted"),
+)
+OUTCOMES = _options(("won", "Won"), ("lost", "Lost"))
+STAGE_TYPES = _options(("open", "Open"), ("won", "Won"), ("lost", "Lost"))
+ACTIVITY_KINDS = _options(
+    ("note", "Note"), ("call", "Call"), ("meeting", "Meeting"), ("email", "E-mail"), ("task", "Task")
+)
+
+LEADS = ObjectDefinition(
+    name="leads",
+    singular="lead",
+    label="Lead",
+    label_plural="Leads",
+    model=Lead,
+    title_field="last_name",
+    before_write=(rules.lead_rules,),
+    fields=(
+        _text("first_name", "First name", 1),
+        _text("last_name", "Last name", 2, required=True),
+        _text("company_name", "Company name", 3),
+        FieldSpec("email", "E-mail", FieldType.EMAIL, column="email", lowercase=True, position=4),
+        FieldSpec("phone", "Phone", FieldType.PHONE, column="phone", position=5),
+        _text("title", "Title", 6),
+        FieldSpec(
+            "status",
+            "Status",
+            FieldType.SELECT,
+            column="status",
+            options=LEAD_STATUSES,
+            required=True,
+            default="new",
+            position=7,
+            help_text="Options are configurable per workspace; new and converted always exist.",
+            settings={"configurable_options": True, "required_options": ["new", "converted"]},
+        ),
+        _text("source", "Source", 8),
+        FieldSpec("score", "Score", FieldType.NUMBER, column="score", position=9),
+        _owner(10),
+        FieldSpec(
+            "contact_ids",
+            "Contacts",
+            FieldType.RELATION,
+            column="contact_ids",
+            many=True,
+            settings={"target": "contacts"},
+            position=11,
+        ),
+        # Set by the conversion (POST /api/v1/leads/{id}/convert), never written directly.
+        FieldSpec(
+            "converted_at", "Converted", FieldType.DATETIME, column="converted_at", system=True, position=12
+        ),
+        _relation("converted_contact_id", "Converted contact", "contacts", 13, system=True),
+        _relation("converted_company_id", "Converted company", "companies", 14, system=True),
+        _relation("converted_deal_id", "Converted deal", "deals", 15, system=True),
+    ),
+)
+
+PIPELINES = ObjectDefinition(
+    name="pipelines",
+    singular="pipeline",
+    label="Pipeline",
+    label_plural="Pipelines",
+    model=Pipeline,
+    default_sort="position,created_at",
+    fields=(
+        _text("name", "Name", 1, required=True),
+        FieldSpec("is_default", "Default", FieldType.BOOLEAN, column="is_default", default=False, position=2),
+        FieldSpec("position", "Position", FieldType.NUMBER, column="position", position=3),
+    ),
+)
+
+# Stages are an object of their own (/api/v1/stages), filtered by pipeline: ?pipeline_id[eq]=...&sort=position
+STAGES = ObjectDefinition(
+    name="stages",
+    singular="stage",
+    label="Stage",
+    label_plural="Stages",
+    model=Stage,
+    default_sort="position",
+    before_write=(rules.stage_rules,),
+    fields=(
+        _relation("pipeline_id", "Pipeline", "pipelines", 1, required=True),
+        _text("name", "Name", 2, required=True),
+        FieldSpec(
+            "position", "Position", FieldType.NUMBER, column="position", required=True, default=0, position=3
+        ),
+        FieldSpec(
+            "probability",
+            "Win probability",
+            FieldType.PERCENT,
+            column="probability",
+            settings={"min": 0, "max": 100},
+            position=4,
+        ),
+        FieldSpec(
+            "type",
+            "Type",
+            FieldType.SELECT,
+            column="type",
+            options=STAGE_TYPES,
+            required=True,
+            default="open",
+            position=5,
+        ),
+    ),
+)
+
+DEALS = ObjectDefinition(
+    name="deals",
+    singular="deal",
+    label="Deal",
+    label_plural="Deals",
+    model=Deal,
+    before_write=(rules.deal_rules,),
+    fields=(
+        _text("name", "Name", 1, required=True),
+        FieldSpec(
+            "amount",
+            "Amount",
+            FieldType.CURRENCY,
+            column="amount_minor",
+            settings={"currency_column": "currency"},
+            position=2,
+            help_text='{"amount_minor": 125000, "currency": "EUR"}; filters and sorts use the amount.',
+        ),
+        FieldSpec("close_date", "Close date", FieldType.DATE, column="close_date", position=3),
+        _relation("pipeline_id", "Pipeline", "pipelines", 4),
+        _relation("stage_id", "Stage", "stages", 5),
+        _owner(6),
+        _relation("company_id", "Company", "companies", 7),
+        FieldSpec(
+            "contact_ids",
+            "Contacts",
+            FieldType.RELATION,
+            column="contact_ids",
+            many=True,
+            settings={"target": "contacts"},
+            position=8,
+        ),
+        # Set when the deal enters a won or lost stage, cleared when it leaves it.
+        FieldSpec("closed_at", "Closed", FieldType.DATETIME, column="closed_at", system=True, position=9),
+        FieldSpec(
+            "outcome",
+            "Outcome",
+            FieldType.SELECT,
+            column="outcome",
+            options=OUTCOMES,
+            system=True,
+            position=10,
+        ),
+    ),
+)
+
+ACTIVITIES = ObjectDefinition(
+    name="activities",
+    singular="activity",
+    label="Activity",
+    label_plural="Activities",
+    model=Activity,
+    title_field="subject",
+    owner_field="assignee_id",
+    fields=(
+        FieldSpec(
+            "kind", "Kind", FieldType.SELECT, column="kind", options=ACTIVITY_KINDS, required=True, position=1
+        ),
+        _text("subject", "Subject", 2),
+        FieldSpec("body", "Body", FieldType.LONG_TEXT, column="body", position=3),
+        FieldSpec("due_at", "Due", FieldType.DATETIME, column="due_at", position=4),
+        FieldSpec("done", "Done", FieldType.BOOLEAN, column="done", default=False, position=5),
+        _owner(6, "assignee_id", "Assignee"),
+        FieldSpec(
+            "links",
+            "Linked records",
+            FieldType.RECORD_LINK,
+            column="links",
+            many=True,
+            position=7,
+            help_text='[{"object": "deals", "id": "..."}]; filter with ?links[contains]=deals:<id>.',
+        ),
+    ),
+)
+
+STANDARD_OBJECTS: list[ObjectDefinition] = [COMPANIES, CONTACTS, LEADS, PIPELINES, STAGES, DEALS, ACTIVITIES]
