@@ -24,7 +24,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kronos.kit.errors import FieldError, ValidationFailed
@@ -397,7 +410,32 @@ class QueryCompiler:
         return clauses
 
     def after(self, keys: list[SortKey], values: list[Any], last_id: uuid.UUID, id_desc: bool) -> Any:
-        """Rows strictly after the cursor in the order ``order_by`` gives: an OR of AND-prefixes."""
+        """Rows strictly after the cursor in the order ``order_by`` gives.
+
+        The general form is an OR of AND-prefixes, which handles empty values and mixed directions but which
+        PostgreSQL cannot turn into an index range: a deep page would walk every row before it. So when every
+        key runs in the id's direction and none can be empty, it is a row comparison
+        ``(k1, k2, id) < (v1, v2, last_id)``, an index range on both backends; otherwise the OR form gets a
+        redundant bound on the leading key, so the index still starts at the cursor.
+        """
+        simple = all(
+            key.descending == id_desc and value is not None and not self.nullable(key.spec)
+            for key, value in zip(keys, values, strict=True)
+        )
+        if simple:
+            left = tuple_(*(self.column(key.spec) for key in keys), self.model.id)
+            right = tuple_(
+                *(self.bind(key.spec, value) for key, value in zip(keys, values, strict=True)),
+                literal(last_id, self.model.id.type),
+            )
+            return left < right if id_desc else left > right
+        general = self._after_or(keys, values, last_id, id_desc)
+        if keys and values[0] is not None and not self.nullable(keys[0].spec):
+            lead, bound = self.column(keys[0].spec), self.bind(keys[0].spec, values[0])
+            return and_(lead <= bound if keys[0].descending else lead >= bound, general)
+        return general
+
+    def _after_or(self, keys: list[SortKey], values: list[Any], last_id: uuid.UUID, id_desc: bool) -> Any:
         equal: list[Any] = []
         branches: list[Any] = []
         for key, value in zip(keys, values, strict=True):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
 
 from kronos.kit.auth import CurrentPrincipal, Principal
 from kronos.kit.deps import DbSession, ReadDbSession
@@ -24,7 +25,8 @@ from kronos.kit.errors import (
     ValidationFailed,
     responses,
 )
-from kronos.kit.records import metadata
+from kronos.kit.records import idempotency, metadata
+from kronos.kit.records.batch import BatchFailed, BatchRequest, BatchResult, BatchWriter, TooManyRecords
 from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry
 from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
 from kronos.kit.records.write import DuplicateValue, VersionMismatch, WriteResult
@@ -73,8 +75,29 @@ IfMatch = Annotated[
     str | None, Header(alias="If-Match", description="The record's version (its ETag); 412 if it moved on.")
 ]
 _READ_ERRORS = responses(Unauthorized, Forbidden, NotFound, ValidationFailed)
+IdempotencyKeyHeader = Annotated[
+    str | None, Header(alias="Idempotency-Key", description=idempotency.HEADER_DESCRIPTION)
+]
 _WRITE_ERRORS = responses(
     Unauthorized, Forbidden, NotFound, ValidationFailed, DuplicateValue, VersionMismatch, BadRequest
+)
+_IDEMPOTENCY_ERRORS = (
+    idempotency.IdempotencyKeyReused,
+    idempotency.IdempotencyConflict,
+    idempotency.InvalidIdempotencyKey,
+)
+_POST_ERRORS = responses(
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    DuplicateValue,
+    VersionMismatch,
+    BadRequest,
+    *_IDEMPOTENCY_ERRORS,
+)
+_BATCH_ERRORS = responses(
+    Unauthorized, Forbidden, NotFound, ValidationFailed, BatchFailed, TooManyRecords, *_IDEMPOTENCY_ERRORS
 )
 
 records_router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -146,7 +169,9 @@ async def _serialize(service: RecordService, object: str, result: WriteResult, r
     return service.serialize(schema, result.record, shown)
 
 
-@records_router.post("/{object}", status_code=status.HTTP_201_CREATED, responses=_WRITE_ERRORS)
+@records_router.post(
+    "/{object}", status_code=status.HTTP_201_CREATED, response_model=Record, responses=_POST_ERRORS
+)
 async def create_record(
     object: str,
     request: Request,
@@ -155,13 +180,53 @@ async def create_record(
     registry: Registry,
     principal: CurrentPrincipal,
     body: Annotated[dict[str, Any], Body(description="Field values by API name")],
-) -> Record:
-    """Create a record. Missing fields take their defaults; the owner defaults to the caller."""
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
+    """Create a record. Missing fields take their defaults; the owner defaults to the caller. With an
+    ``Idempotency-Key``, a retry returns the first response and creates nothing."""
     service = _service(request, session, registry, principal)
     registry.get(object)
+    claim = await idempotency.claim(
+        session, principal, idempotency_key, f"POST {request.url.path}", body, location=f"/api/v1/{object}"
+    )
+    if not isinstance(claim, idempotency.Claim):
+        return claim
     result = await service.create(object, body)
     response.headers["Location"] = f"/api/v1/{object}/{result.record.id}"
-    return await _serialize(service, object, result, response)
+    out = await _serialize(service, object, result, response)
+    await claim.store(status.HTTP_201_CREATED, out)
+    return out
+
+
+@records_router.post("/{object}/batch", response_model=BatchResult, responses=_BATCH_ERRORS)
+async def batch_records(
+    object: str,
+    request: Request,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+    body: BatchRequest,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
+    """Create, update, upsert or delete up to 1,000 records in one call, each through the same write path
+    as a single write (validation, permissions, history, events; ``version`` per record acts as If-Match).
+
+    ``all_or_nothing`` (default): any failing record answers 422 ``batch_failed`` listing every failing
+    record (``records: [{index, status, code, errors}]``) and nothing is written. ``per_record``: each record
+    succeeds or fails alone; 200 with ``results: [{index, status, id, record | error}]`` in input order.
+    ``upsert`` matches on ``match_on``, a unique field (e.g. companies ``domain`` or a custom unique field):
+    matching records are updated, the others created; a value repeated inside the batch is a 422 for the
+    repeats."""
+    service = _service(request, session, registry, principal)
+    registry.get(object)
+    payload = body.model_dump(mode="json")
+    claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", payload)
+    if not isinstance(claim, idempotency.Claim):
+        return claim
+    result = await BatchWriter(service, object, body).run()
+    out = result.model_dump(mode="json", exclude_none=True)
+    await claim.store(status.HTTP_200_OK, out)
+    return JSONResponse(out)
 
 
 @records_router.get("/{object}/{id}", responses=_READ_ERRORS)
@@ -245,7 +310,7 @@ async def delete_record(
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": f'"{result.record.version}"'})
 
 
-@records_router.post("/{object}/{id}/restore", responses=_WRITE_ERRORS)
+@records_router.post("/{object}/{id}/restore", response_model=Record, responses=_POST_ERRORS)
 async def restore_record(
     object: str,
     id: str,
@@ -254,12 +319,18 @@ async def restore_record(
     session: DbSession,
     registry: Registry,
     principal: CurrentPrincipal,
-) -> Record:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
     """Bring back a deleted record (409 if a unique value was taken meanwhile)."""
     service = _service(request, session, registry, principal)
     registry.get(object)
+    claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", None)
+    if not isinstance(claim, idempotency.Claim):
+        return claim
     result = await service.restore(object, id)
-    return await _serialize(service, object, result, response)
+    out = await _serialize(service, object, result, response)
+    await claim.store(status.HTTP_200_OK, out)
+    return out
 
 
 # -- metadata ---------------------------------------------------------------------------------------------

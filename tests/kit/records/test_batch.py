@@ -1,0 +1,233 @@
+"""POST /api/v1/{object}/batch: create / update / upsert / delete, all-or-nothing or per record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kronos.kit.db import Database
+from kronos.modules.crm.models import Company
+from tests.kit.records.support import READ_ONLY, Perms, World
+
+URL = "/api/v1/companies/batch"
+
+
+async def _names(world: World) -> list[str]:
+    db: Database = world.app.state.db
+    async with db.read_session() as session:
+        rows = await session.scalars(
+            select(Company.name).where(Company.tenant_id == world.tenant, Company.deleted_at.is_(None))
+        )
+        return sorted(rows.all())
+
+
+async def _batch(world: World, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    return await world.client.post(URL, json=body, headers=headers or world.auth())
+
+
+async def test_create_all_or_nothing_writes_history_per_record(world: World) -> None:
+    response = await _batch(
+        world, {"operation": "create", "records": [{"name": "A", "domain": "a.com"}, {"name": "B"}]}
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["index"], r["status"], r["record"]["name"]) for r in results] == [
+        (0, 201, "A"),
+        (1, 201, "B"),
+    ]
+    assert results[0]["id"] == results[0]["record"]["id"]
+    assert {r.field for r in await world.history(results[0]["id"])} == {"name", "domain", "owner_id"}
+    assert {r.field for r in await world.history(results[1]["id"])} == {"name", "owner_id"}
+
+
+async def test_all_or_nothing_leaves_nothing_on_one_bad_record(world: World) -> None:
+    await world.create("companies", {"name": "Taken", "domain": "taken.com"})
+    bad_value = await _batch(
+        world, {"operation": "create", "records": [{"name": "A"}, {"name": ""}, {"nope": 1}]}
+    )
+    assert bad_value.status_code == 422
+    problem = bad_value.json()
+    assert problem["code"] == "batch_failed"
+    assert [r["index"] for r in problem["records"]] == [1, 2]
+    assert problem["records"][0]["errors"][0]["path"] == "body.name"
+    assert {e["path"] for e in problem["errors"]} == {
+        "records.1.body.name",
+        "records.2.body.nope",
+        "records.2.body.name",
+    }
+    # An error only the database sees (a unique value taken) also undoes the records before it.
+    duplicate = await _batch(
+        world, {"operation": "create", "records": [{"name": "A"}, {"name": "B", "domain": "taken.com"}]}
+    )
+    assert duplicate.status_code == 422
+    assert duplicate.json()["records"][0]["index"] == 1
+    assert duplicate.json()["records"][0]["status"] == 409
+    assert await _names(world) == ["Taken"]
+
+
+async def test_per_record_keeps_the_good_ones(world: World) -> None:
+    await world.create("companies", {"name": "Taken", "domain": "taken.com"})
+    response = await _batch(
+        world,
+        {
+            "operation": "create",
+            "mode": "per_record",
+            "records": [{"name": "A"}, {"name": "B", "domain": "taken.com"}, {"name": ""}, {"name": "C"}],
+        },
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [201, 409, 422, 201]
+    assert results[1]["error"]["code"] == "duplicate_value"
+    assert results[2]["error"]["errors"][0]["path"] == "body.name"
+    assert await _names(world) == ["A", "C", "Taken"]
+    assert len(await world.history(results[0]["id"])) == 2
+
+
+async def test_update_and_delete_by_id(world: World) -> None:
+    a = await world.create("companies", {"name": "A"})
+    b = await world.create("companies", {"name": "B"})
+    foreign = await world.create("companies", {"name": "F"}, world.auth(tenant=world.other_tenant))
+    response = await _batch(
+        world,
+        {
+            "operation": "update",
+            "mode": "per_record",
+            "records": [
+                {"id": a["id"], "industry": "software"},
+                {"id": b["id"], "version": 7, "name": "B2"},
+                {"id": foreign["id"], "name": "stolen"},
+                {"id": "not-a-uuid", "name": "x"},
+                {"id": a["id"], "name": "again"},
+            ],
+        },
+    )
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [200, 412, 404, 404, 422]
+    assert results[0]["record"]["version"] == 2
+    assert results[4]["error"]["code"] == "duplicate_in_batch"
+    assert [(r.field, r.new_value) for r in await world.history(a["id"]) if r.op == "update"] == [
+        ("industry", "software")
+    ]
+
+    deleted = await _batch(
+        world,
+        {"operation": "delete", "records": [{"id": a["id"], "version": 2}, {"id": b["id"]}]},
+    )
+    assert [r["status"] for r in deleted.json()["results"]] == [204, 204]
+    assert await _names(world) == []
+    # Another workspace's id is not found, and all_or_nothing then deletes nothing.
+    cross = await _batch(world, {"operation": "delete", "records": [{"id": foreign["id"]}]})
+    assert cross.status_code == 422
+    assert cross.json()["records"][0]["status"] == 404
+
+
+async def test_upsert_matches_on_a_unique_field(world: World) -> None:
+    existing = await world.create("companies", {"name": "Old", "domain": "old.com"})
+    response = await _batch(
+        world,
+        {
+            "operation": "upsert",
+            "match_on": "domain",
+            "mode": "per_record",
+            "records": [
+                {"name": "Old renamed", "domain": "OLD.com"},
+                {"name": "New", "domain": "new.com"},
+                {"name": "New twice", "domain": "new.com"},
+                {"name": "No domain"},
+            ],
+        },
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [200, 201, 422, 422]
+    assert results[0]["id"] == existing["id"]
+    assert results[0]["record"]["version"] == 2
+    assert results[2]["error"]["code"] == "duplicate_in_batch"
+    assert await _names(world) == ["New", "Old renamed"]
+    assert [r.field for r in await world.history(existing["id"]) if r.op == "update"] == ["name"]
+
+    not_unique = await _batch(world, {"operation": "upsert", "match_on": "name", "records": [{"name": "x"}]})
+    assert not_unique.status_code == 422
+    assert "domain" in not_unique.json()["detail"]
+    missing = await _batch(world, {"operation": "upsert", "records": [{"name": "x"}]})
+    assert missing.status_code == 422
+
+
+async def test_upsert_on_a_custom_unique_field(world: World) -> None:
+    field = await world.client.post(
+        "/api/v1/metadata/objects/contacts/fields",
+        json={"api_name": "external_id", "label": "External id", "type": "text", "unique": True},
+        headers=world.auth(),
+    )
+    assert field.status_code == 201, field.text
+    await world.create("contacts", {"last_name": "One", "external_id": "x-1"})
+    records = [{"last_name": f"C{i}", "external_id": f"x-{i}"} for i in range(1, 51)]
+    response = await world.client.post(
+        "/api/v1/contacts/batch",
+        json={"operation": "upsert", "match_on": "external_id", "records": records},
+        headers=world.auth(),
+    )
+    assert response.status_code == 200, response.text
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses == [200] + [201] * 49
+
+
+async def test_limits_and_shape(world: World) -> None:
+    too_many = await _batch(world, {"operation": "create", "records": [{"name": "x"}] * 1001})
+    assert too_many.status_code == 413
+    assert too_many.json()["code"] == "too_many_records"
+    empty = await _batch(world, {"operation": "create", "records": []})
+    assert empty.status_code == 422
+    unknown = await _batch(world, {"operation": "merge", "records": [{"name": "x"}]})
+    assert unknown.status_code == 422
+    assert await _names(world) == []
+
+
+async def test_permissions(world: World) -> None:
+    readonly = await _batch(world, {"operation": "create", "records": [{"name": "x"}]}, world.auth(READ_ONLY))
+    assert readonly.status_code == 403
+    no_create = world.auth(Perms(actions=frozenset({"read", "update"})))
+    upsert = await _batch(
+        world,
+        {"operation": "upsert", "match_on": "domain", "records": [{"name": "x", "domain": "x.com"}]},
+        no_create,
+    )
+    assert upsert.status_code == 403
+    hidden = Perms(hidden=frozenset({("companies", "domain")}))
+    match_hidden = await _batch(
+        world,
+        {"operation": "upsert", "match_on": "domain", "records": [{"name": "x"}]},
+        world.auth(hidden),
+    )
+    assert match_hidden.status_code == 422
+    read_only_field = Perms(read_only=frozenset({("companies", "industry")}))
+    denied = await _batch(
+        world,
+        {"operation": "create", "mode": "per_record", "records": [{"name": "a", "industry": "software"}]},
+        world.auth(read_only_field),
+    )
+    assert denied.json()["results"][0]["status"] == 403
+    assert await _names(world) == []
+    # The batch route is not captured as a record id.
+    assert (await world.client.get("/api/v1/companies/batch", headers=world.auth())).status_code == 404
+
+
+async def test_update_many_records(world: World) -> None:
+    ids = [
+        r["id"]
+        for r in (
+            await _batch(world, {"operation": "create", "records": [{"name": f"N{i}"} for i in range(30)]})
+        ).json()["results"]
+    ]
+    response = await _batch(
+        world, {"operation": "update", "records": [{"id": i, "industry": "retail"} for i in ids]}
+    )
+    assert response.status_code == 200
+    db: Database = world.app.state.db
+    async with db.read_session() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Company).where(Company.industry == "retail")
+        )
+    assert count == 30
