@@ -15,7 +15,12 @@ from kronos.config import Settings, get_settings
 from kronos.kit import health
 from kronos.kit.db import Database
 from kronos.kit.errors import install_error_handlers
+from kronos.kit.events import default_registry
+from kronos.kit.events.registry import discover as discover_consumers
+from kronos.kit.events.router import router as dead_letters_router
+from kronos.kit.events.runtime import EventRuntime
 from kronos.kit.logging import configure_logging, get_logger
+from kronos.kit.mail import create_mailer
 from kronos.kit.metrics import Metrics
 from kronos.kit.middleware import EdgeMiddleware
 from kronos.kit.services import connect_broker, create_redis
@@ -38,6 +43,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.broker_url:
             app.state.broker = await connect_broker(settings.broker_url)
             stack.push_async_callback(app.state.broker.close)
+        # Events: embedded, the relay and every consumer run here; with a broker, only the relay does (and
+        # `kronos worker` consumes). Stopped before the broker and the database close (the stack is LIFO).
+        registry = app.state.event_registry
+        if registry is default_registry:
+            discover_consumers()
+        app.state.events = EventRuntime(settings, db, registry=registry, connection=app.state.broker)
+        await app.state.events.start()
+        stack.push_async_callback(app.state.events.stop)
         _log.info(
             "started",
             version=kronos.__version__,
@@ -67,11 +80,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.redis = None
     app.state.broker = None
+    app.state.events = None
+    app.state.event_registry = default_registry  # tests may swap in their own before the lifespan starts
     install_error_handlers(app)
     app.add_middleware(EdgeMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
     app.include_router(health.router)
+    _install_identity(app)
+    app.include_router(dead_letters_router)
+    include_access(app)
+    include_crm(app)
+    # Keep last among the API routers: /api/v1/{object} would otherwise shadow routes included after it.
+    include_record_engine(app)
     _mount_web_app(app)
     return app
+
+
+def include_access(app: FastAPI) -> None:
+    """Roles, teams, API keys and the audit log; API keys as a way to authenticate."""
+    from kronos.kit.auth import register_authenticator
+    from kronos.modules.access.apikeys import authenticate_api_key
+    from kronos.modules.access.router import router as access_router
+
+    app.include_router(access_router)
+    register_authenticator(app.state, authenticate_api_key)
+
+
+def include_crm(app: FastAPI) -> None:
+    """CRM routes beyond the generic object routes (lead status and conversion); before the engine's."""
+    from kronos.modules.crm.router import router as crm_router
+
+    app.include_router(crm_router)
+
+
+def include_record_engine(app: FastAPI) -> None:
+    """The record engine's metadata routes and the generic /api/v1/{object} routes, for every object."""
+    from kronos.kit.records.router import include_record_routes
+    from kronos.modules.crm.objects import STANDARD_OBJECTS
+
+    include_record_routes(app, STANDARD_OBJECTS)
+
+
+def _install_identity(app: FastAPI) -> None:
+    from kronos.kit.auth import register_authenticator
+    from kronos.modules.identity import router as identity_router
+    from kronos.modules.identity import workspace_router
+    from kronos.modules.identity.authenticator import authenticate_access_token
+
+    app.state.mailer = create_mailer(app.state.settings)
+    register_authenticator(app.state, authenticate_access_token)
+    app.include_router(identity_router.router)
+    app.include_router(workspace_router.router)
 
 
 def _mount_web_app(app: FastAPI) -> None:

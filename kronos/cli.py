@@ -88,6 +88,25 @@ def serve(
     uvicorn.Server(config).run()
 
 
+@app.command()
+def worker() -> None:
+    """Relay outbox events and run the event consumers until SIGINT/SIGTERM (needs KRONOS_BROKER_URL)."""
+    from kronos.kit.events.runtime import run_worker
+    from kronos.kit.logging import configure_logging
+
+    settings = _settings()
+    if not settings.broker_url:
+        console.print(
+            "[bold yellow]No KRONOS_BROKER_URL set:[/] without a broker, [bold]kronos serve[/] already "
+            "relays events and runs every consumer in process, so there is nothing for a worker to do. "
+            "Set KRONOS_BROKER_URL (RabbitMQ) to run consumers in separate worker processes."
+        )
+        raise typer.Exit(2)
+    configure_logging(settings)
+    console.print(f"[green]✓[/] KronosCRM {kronos.__version__} worker (namespace {settings.namespace})")
+    asyncio.run(run_worker(settings))
+
+
 @migrate_app.command("upgrade")
 def migrate_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""

@@ -2,6 +2,47 @@
 
 from kronos.kit.events.models import ConsumerReceipt, DeadLetter, OutboxEvent
 from kronos.kit.models import Base
-from kronos.modules.identity.models import Membership, User, Workspace
+from kronos.kit.records.idempotency import IdempotencyKey
+from kronos.kit.records.models import FieldDefinition, FieldHistory
+from kronos.modules.access.models import ApiKey, AuditEvent, Role, Team, TeamMember
+from kronos.modules.crm.models import Activity, Company, Contact, Deal, Lead, Pipeline, Stage
+from kronos.modules.identity.models import (
+    AuthSession,
+    Invitation,
+    Membership,
+    PasswordResetToken,
+    RecoveryCode,
+    RefreshToken,
+    User,
+    Workspace,
+)
 
-__all__ = ["Base", "ConsumerReceipt", "DeadLetter", "Membership", "OutboxEvent", "User", "Workspace"]
+__all__ = [
+    "Activity",
+    "ApiKey",
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Company",
+    "ConsumerReceipt",
+    "Contact",
+    "DeadLetter",
+    "Deal",
+    "FieldDefinition",
+    "FieldHistory",
+    "IdempotencyKey",
+    "Invitation",
+    "Lead",
+    "Membership",
+    "OutboxEvent",
+    "PasswordResetToken",
+    "Pipeline",
+    "RecoveryCode",
+    "RefreshToken",
+    "Role",
+    "Stage",
+    "Team",
+    "TeamMember",
+    "User",
+    "Workspace",
+]
