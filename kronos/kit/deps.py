@@ -41,14 +41,9 @@ def _request_tenant(request: Request) -> Callable[[], uuid.UUID | None]:
 
 
 async def get_write_session(request: Request) -> AsyncIterator[WriteSession]:
-    async with get_database(request).write_sessionmaker() as session:
+    async with get_database(request).write_session() as session:
         await bind_tenant(session, _request_tenant(request))
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+        yield session
 
 
 async def get_read_session(request: Request) -> AsyncIterator[ReadSession]:

@@ -86,13 +86,8 @@ async def get_account_read_session(request: Request) -> AsyncIterator[ReadSessio
 
 async def get_account_write_session(request: Request) -> AsyncIterator[WriteSession]:
     """The write variant of ``get_account_read_session`` (switching workspace signs into another one)."""
-    async with get_database(request).write_sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+    async with get_database(request).write_session() as session:
+        yield session
 
 
 AccountReadSession = Annotated[ReadSession, Depends(get_account_read_session, scope="function")]
