@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=10.0, gt=0)
     db_echo: bool = False
     shutdown_timeout: float = Field(default=15.0, ge=0)
+    # Benchmarks only (bench/history.py measures what history costs a write): skip field_history rows.
+    # Never set it on a real deployment: changes made with it on have no history.
+    bench_disable_history: bool = False
     # Names of queues/exchanges/keys are prefixed so several deployments (or test runs) can share servers.
     namespace: str = Field(default="kronos", pattern=r"^[a-z][a-z0-9_]{0,39}$")
 

@@ -3,7 +3,8 @@
 from kronos.kit.events.models import ConsumerReceipt, DeadLetter, OutboxEvent
 from kronos.kit.models import Base
 from kronos.kit.records.idempotency import IdempotencyKey
-from kronos.kit.records.models import FieldDefinition, FieldHistory
+from kronos.kit.records.models import CustomObject, CustomRecord, FieldDefinition, FieldHistory
+from kronos.kit.records.views_models import SavedView, SavedViewDefault
 from kronos.modules.access.models import ApiKey, AuditEvent, Role, Team, TeamMember
 from kronos.modules.crm.models import Activity, Company, Contact, Deal, Lead, Pipeline, Stage
 from kronos.modules.identity.models import (
@@ -26,6 +27,8 @@ __all__ = [
     "Company",
     "ConsumerReceipt",
     "Contact",
+    "CustomObject",
+    "CustomRecord",
     "DeadLetter",
     "Deal",
     "FieldDefinition",
@@ -40,6 +43,8 @@ __all__ = [
     "RecoveryCode",
     "RefreshToken",
     "Role",
+    "SavedView",
+    "SavedViewDefault",
     "Stage",
     "Team",
     "TeamMember",

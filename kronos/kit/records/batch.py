@@ -203,7 +203,7 @@ class BatchWriter:
             record=item.record,
             changes=item.changes,
             expected_version=item.expected,
-            resolve=service.registry.get,
+            resolve=service.registry.resolver(service.session, service.tenant_id),
             dialect=service.dialect,
         )
         record_id = str(result.record.id)
@@ -306,7 +306,7 @@ class BatchWriter:
         model = schema.model
         rows = await self.session.scalars(
             select(model).where(
-                model.tenant_id == self.service.tenant_id,
+                *schema.definition.scope(self.service.tenant_id),
                 model.deleted_at.is_(None),
                 self.service.visibility(schema),
                 model.id.in_(ids),
@@ -403,7 +403,7 @@ class BatchWriter:
         column = compiler.column(spec)
         rows = await self.session.scalars(
             select(model).where(
-                model.tenant_id == self.service.tenant_id,
+                *schema.definition.scope(self.service.tenant_id),
                 model.deleted_at.is_(None),
                 self.service.visibility(schema),
                 column.in_([compiler.bind(spec, value) for value in values]),

@@ -88,6 +88,9 @@ class ObjectOut(BaseModel):
     label: str
     label_plural: str
     title_field: str
+    custom: bool = Field(description="Defined by this workspace rather than built in.")
+    archived: bool = False
+    description: str | None = None
     fields: list[FieldOut]
 
 
@@ -126,6 +129,9 @@ def describe(schema: ObjectSchema, principal: Principal, *, include_archived: bo
         label=definition.label,
         label_plural=definition.label_plural,
         title_field=definition.title_field,
+        custom=definition.custom,
+        archived=definition.archived,
+        description=definition.description,
         fields=fields,
     )
 
@@ -134,7 +140,22 @@ def _invalid(path: str, message: str, type: str = "invalid") -> ValidationFailed
     return ValidationFailed(f"{path}: {message}", errors=[FieldError(path=path, message=message, type=type)])
 
 
-def _check_spec(spec: FieldSpec, registry: ObjectRegistry) -> None:
+async def _check_target(
+    session: AsyncSession, registry: ObjectRegistry, principal: Principal, spec: FieldSpec
+) -> None:
+    """A relation field points at an object of this workspace (standard or custom)."""
+    if spec.type != FieldType.RELATION:
+        return
+    target = spec.settings.get("target")
+    if not isinstance(target, str):
+        raise _invalid("body.settings.target", "A relation field names its target object.")
+    try:
+        await registry.definition(session, principal.tenant_id, target)
+    except NotFound:
+        raise _invalid("body.settings.target", f"There is no object named '{target[:64]}'.") from None
+
+
+def _check_spec(spec: FieldSpec) -> None:
     """Consistency of a custom field's definition: options, settings, default."""
     if spec.type in (FieldType.ID, FieldType.RECORD_LINK):
         raise _invalid("body.type", "Not a type a custom field can have.")
@@ -146,14 +167,6 @@ def _check_spec(spec: FieldSpec, registry: ObjectRegistry) -> None:
             raise _invalid("body.options", "Option values must be unique.")
     elif spec.options:
         raise _invalid("body.options", "Only select fields have options.")
-    if spec.type == FieldType.RELATION:
-        target = spec.settings.get("target")
-        if not isinstance(target, str):
-            raise _invalid("body.settings.target", "A relation field names its target object.")
-        try:
-            registry.get(target)
-        except NotFound:
-            raise _invalid("body.settings.target", f"There is no object named '{target[:64]}'.") from None
     if spec.type == FieldType.RATING and not 1 <= int(spec.settings.get("max", 5)) <= 10:
         raise _invalid("body.settings.max", "A rating goes up to between 1 and 10.")
     if spec.unique and spec.type not in _UNIQUE_TYPES:
@@ -203,7 +216,8 @@ async def add_field(
     )
     spec = spec_from_definition(row)
     spec = replace(spec, default=body.default)
-    _check_spec(spec, registry)
+    await _check_target(session, registry, principal, spec)
+    _check_spec(spec)
     row.default = spec.validate(body.default) if body.default is not None else None
     session.add(row)
     await session.flush()
@@ -237,8 +251,8 @@ async def update_field(
     body: FieldUpdate,
 ) -> FieldSpec:
     principal.require_admin()
-    registry.get(object_name)
-    standard = next((spec for spec in registry.get(object_name).fields if spec.name == name), None)
+    definition = await registry.definition(session, principal.tenant_id, object_name, archived=True)
+    standard = next((spec for spec in definition.fields if spec.name == name), None)
     if standard is not None:
         return await _configure_standard_options(session, principal, object_name, standard, body)
     row = await _custom_row(session, principal, object_name, name)
@@ -256,7 +270,8 @@ async def update_field(
     spec = spec_from_definition(row)
     if "default" in given:
         spec = replace(spec, default=body.default)
-    _check_spec(spec, registry)
+    await _check_target(session, registry, principal, spec)
+    _check_spec(spec)
     if "default" in given:
         row.default = spec.validate(body.default) if body.default is not None else None
     row.updated_at = utcnow()
@@ -319,7 +334,8 @@ async def set_archived(
     archived: bool,
 ) -> FieldSpec:
     principal.require_admin()
-    if any(spec.name == name for spec in registry.get(object_name).fields):
+    definition = await registry.definition(session, principal.tenant_id, object_name, archived=True)
+    if any(spec.name == name for spec in definition.fields):
         raise NotFound(
             f"'{object_name}' has no custom field named '{name[:64]}' (standard fields cannot change)."
         )

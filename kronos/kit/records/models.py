@@ -88,3 +88,38 @@ class FieldHistory(Base):
     actor_user_id: Mapped[uuid.UUID | None]
     actor_api_key_id: Mapped[uuid.UUID | None]
     source: Mapped[str] = mapped_column(String(16))
+
+
+class CustomObject(TenantModel):
+    """An object a workspace defined itself. Its records live in ``custom_records``; its fields are
+    ``field_definitions`` rows with ``object = api_name``, like custom fields of a standard object."""
+
+    __tablename__ = "custom_objects"
+    __table_args__ = (UniqueConstraint("tenant_id", "api_name"),)
+
+    api_name: Mapped[str] = mapped_column(String(64))
+    singular: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    label_plural: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CustomRecord(RecordMixin, TenantModel):
+    """A record of a custom object: the shared generic table DESIGN.md describes.
+
+    ``name`` (the title) and ``owner_id`` (record visibility) are columns so lists sort, search and scope
+    on indexes; every other field is a custom field in ``custom``. ``object`` tells the objects apart, and
+    every index starts with ``(tenant_id, object)`` so one object's pages never scan another's rows.
+    """
+
+    __tablename__ = "custom_records"
+    __table_args__ = (
+        Index("ix_custom_records_tenant_id_object_created_at", "tenant_id", "object", "created_at"),
+        Index("ix_custom_records_tenant_id_object_name", "tenant_id", "object", "name"),
+        Index("ix_custom_records_tenant_id_object_owner_id", "tenant_id", "object", "owner_id"),
+    )
+
+    object: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    owner_id: Mapped[uuid.UUID | None]

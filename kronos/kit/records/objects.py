@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.errors import NotFound
+from kronos.kit.ids import uuid7
 from kronos.kit.records.fields import FieldSpec, FieldType, Option
-from kronos.kit.records.models import FieldDefinition
+from kronos.kit.records.models import CustomObject, CustomRecord, FieldDefinition
 
 if TYPE_CHECKING:
     from kronos.kit.records.write import WriteContext
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 # ``hook(ctx, record, changes)``. It may raise (a 422/409 that changes nothing) or add validated canonical
 # values to ``changes`` — they join the same change set, so they land in history like the caller's own.
 BeforeWrite = Callable[["WriteContext", Any, dict[str, Any]], Awaitable[None]]
+
+# Resolves an object's API name to its definition in the caller's workspace (standard or custom).
+Resolver = Callable[[str], Awaitable["ObjectDefinition"]]
 
 # Fields every record has; the engine sets them.
 SYSTEM_FIELDS: tuple[FieldSpec, ...] = (
@@ -53,6 +57,22 @@ class ObjectDefinition:
     owner_field: str = "owner_id"
     # Domain rules (``BeforeWrite``), run in order on every create, update, delete and restore.
     before_write: tuple[BeforeWrite, ...] = ()
+    # A workspace's own object: its rows share ``custom_records`` with the workspace's other custom objects.
+    custom: bool = False
+    description: str | None = None
+    archived: bool = False
+
+    def scope(self, tenant_id: uuid.UUID) -> list[ColumnElement[bool]]:
+        """The conditions that select this object's rows of one workspace (and only them)."""
+        clauses: list[ColumnElement[bool]] = [self.model.tenant_id == tenant_id]
+        if self.custom:
+            clauses.append(self.model.object == self.name)
+        return clauses
+
+    def new_record(self, tenant_id: uuid.UUID) -> Any:
+        if self.custom:
+            return self.model(tenant_id=tenant_id, id=uuid7(), custom={}, object=self.name)
+        return self.model(tenant_id=tenant_id, id=uuid7(), custom={})
 
     @property
     def has_owner(self) -> bool:
@@ -100,8 +120,30 @@ def spec_from_definition(row: FieldDefinition) -> FieldSpec:
     )
 
 
+# The fields every custom object starts with: a title and an owner (record visibility hangs on it).
+CUSTOM_OBJECT_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "Name", FieldType.TEXT, column="name", required=True, position=1),
+    FieldSpec("owner_id", "Owner", FieldType.USER, column="owner_id", position=2),
+)
+
+
+def custom_definition(row: CustomObject) -> ObjectDefinition:
+    return ObjectDefinition(
+        name=row.api_name,
+        singular=row.singular,
+        label=row.label,
+        label_plural=row.label_plural,
+        model=CustomRecord,
+        fields=CUSTOM_OBJECT_FIELDS,
+        custom=True,
+        description=row.description,
+        archived=row.archived_at is not None,
+    )
+
+
 class ObjectRegistry:
-    """The objects an app serves. Standard objects are registered at start-up by their modules."""
+    """The objects an app serves: standard ones registered at start-up by their modules, plus each
+    workspace's custom objects, read from ``custom_objects`` when asked for."""
 
     def __init__(self, definitions: Iterable[ObjectDefinition] = ()) -> None:
         self._objects: dict[str, ObjectDefinition] = {}
@@ -117,18 +159,59 @@ class ObjectRegistry:
         self._objects[definition.name] = definition
 
     def definitions(self) -> Sequence[ObjectDefinition]:
+        """The standard objects only; ``all_definitions`` adds a workspace's custom ones."""
         return list(self._objects.values())
 
+    def is_standard(self, name: str) -> bool:
+        return name in self._objects
+
     def get(self, name: str) -> ObjectDefinition:
+        """A standard object by name (no workspace needed); ``definition`` also finds custom objects."""
         definition = self._objects.get(name)
         if definition is None:
             raise NotFound(f"There is no object named '{name[:64]}'.")
         return definition
 
+    async def definition(
+        self, session: AsyncSession, tenant_id: uuid.UUID, name: str, *, archived: bool = False
+    ) -> ObjectDefinition:
+        """A standard object, or a custom object of this workspace (archived ones only when asked)."""
+        standard = self._objects.get(name)
+        if standard is not None:
+            return standard
+        row = await session.scalar(
+            select(CustomObject).where(
+                CustomObject.tenant_id == tenant_id,
+                CustomObject.api_name == name[:64],
+                CustomObject.deleted_at.is_(None),
+            )
+        )
+        if row is None or (row.archived_at is not None and not archived):
+            raise NotFound(f"There is no object named '{name[:64]}'.")
+        return custom_definition(row)
+
+    async def all_definitions(
+        self, session: AsyncSession, tenant_id: uuid.UUID, *, archived: bool = False
+    ) -> list[ObjectDefinition]:
+        """Standard objects, then the workspace's custom objects by label."""
+        query = select(CustomObject).where(
+            CustomObject.tenant_id == tenant_id, CustomObject.deleted_at.is_(None)
+        )
+        if not archived:
+            query = query.where(CustomObject.archived_at.is_(None))
+        rows = (await session.scalars(query.order_by(CustomObject.label, CustomObject.id))).all()
+        return [*self._objects.values(), *(custom_definition(row) for row in rows)]
+
+    def resolver(self, session: AsyncSession, tenant_id: uuid.UUID) -> Resolver:
+        async def resolve(name: str) -> ObjectDefinition:
+            return await self.definition(session, tenant_id, name)
+
+        return resolve
+
     async def schema(
         self, session: AsyncSession, tenant_id: uuid.UUID, name: str | ObjectDefinition
     ) -> ObjectSchema:
-        definition = self.get(name) if isinstance(name, str) else name
+        definition = await self.definition(session, tenant_id, name) if isinstance(name, str) else name
         return await load_schema(session, tenant_id, definition)
 
 

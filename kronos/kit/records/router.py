@@ -17,7 +17,6 @@ from kronos.kit.auth import CurrentPrincipal, Principal
 from kronos.kit.deps import DbSession, ReadDbSession
 from kronos.kit.errors import (
     BadRequest,
-    Conflict,
     FieldError,
     Forbidden,
     NotFound,
@@ -25,7 +24,7 @@ from kronos.kit.errors import (
     ValidationFailed,
     responses,
 )
-from kronos.kit.records import idempotency, metadata
+from kronos.kit.records import idempotency
 from kronos.kit.records.batch import BatchFailed, BatchRequest, BatchResult, BatchWriter, TooManyRecords
 from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry
 from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
@@ -101,7 +100,6 @@ _BATCH_ERRORS = responses(
 )
 
 records_router = APIRouter(prefix="/api/v1", tags=["records"])
-metadata_router = APIRouter(prefix="/api/v1/metadata", tags=["metadata"])
 
 
 @records_router.get(
@@ -121,11 +119,18 @@ async def list_records(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     fields: Annotated[str | None, Query(description="Comma-separated fields to return")] = None,
     count: bool = False,
+    as_of: Annotated[
+        str | None, Query(description="ISO 8601 instant: the list (values, filters, sort) as it was then")
+    ] = None,
 ) -> RecordList:
     """List records of an object. Besides ``filter``, any ``<field>[<op>]=<value>`` query parameter filters
     (e.g. ``?name[starts_with]=Ac&industry[in]=software,retail``); operators: eq, neq, lt, lte, gt, gte, in,
-    not_in, contains, starts_with, is_null, between. Pages are keyset cursors: follow ``next_cursor``."""
-    unknown = [k for k in request.query_params if k not in _LIST_PARAMS and not _BRACKET_KEY.match(k)]
+    not_in, contains, starts_with, is_null, between. Pages are keyset cursors: follow ``next_cursor``.
+    With ``as_of``, the records that existed (not deleted) then, with the values they had then, filtered and
+    sorted on those values; record visibility follows today's owner."""
+    unknown = [
+        k for k in request.query_params if k not in {*_LIST_PARAMS, "as_of"} and not _BRACKET_KEY.match(k)
+    ]
     if unknown:
         raise ValidationFailed(
             f"Unknown query parameter(s): {', '.join(u[:40] for u in unknown)}.",
@@ -144,19 +149,16 @@ async def list_records(
                 ],
             )
     service = _service(request, session, registry, principal)
-    registry.get(object)
-    page = await service.list(
-        object,
-        ListParams(
-            filter=filter,
-            conditions=conditions,
-            sort=sort,
-            after=after,
-            limit=limit,
-            fields=fields,
-            count=count,
-        ),
+    await registry.definition(session, principal.tenant_id, object)
+    params = ListParams(
+        filter=filter, conditions=conditions, sort=sort, after=after, limit=limit, fields=fields, count=count
     )
+    if as_of is not None:
+        from kronos.kit.records.asof import list_as_of
+
+        page = await list_as_of(service, object, params, as_of)
+    else:
+        page = await service.list(object, params)
     result = RecordList(items=page.items, next_cursor=page.next_cursor)
     if count:
         result.total = page.total
@@ -185,7 +187,7 @@ async def create_record(
     """Create a record. Missing fields take their defaults; the owner defaults to the caller. With an
     ``Idempotency-Key``, a retry returns the first response and creates nothing."""
     service = _service(request, session, registry, principal)
-    registry.get(object)
+    await registry.definition(session, principal.tenant_id, object)
     claim = await idempotency.claim(
         session, principal, idempotency_key, f"POST {request.url.path}", body, location=f"/api/v1/{object}"
     )
@@ -218,7 +220,7 @@ async def batch_records(
     matching records are updated, the others created; a value repeated inside the batch is a 422 for the
     repeats."""
     service = _service(request, session, registry, principal)
-    registry.get(object)
+    await registry.definition(session, principal.tenant_id, object)
     payload = body.model_dump(mode="json")
     claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", payload)
     if not isinstance(claim, idempotency.Claim):
@@ -239,12 +241,20 @@ async def get_record(
     registry: Registry,
     principal: CurrentPrincipal,
     fields: Annotated[str | None, Query(description="Comma-separated fields to return")] = None,
+    as_of: Annotated[
+        str | None, Query(description="ISO 8601 instant: the record as it was then (404 if not alive then)")
+    ] = None,
 ) -> Record:
-    """One record; its ``ETag`` is its version, for ``If-Match`` on the next write."""
-    if set(request.query_params) - {"fields"}:
+    """One record; its ``ETag`` is its version, for ``If-Match`` on the next write. With ``as_of``, the record
+    as it was at that instant, rebuilt from its history (no ETag: it is not a version you can write to)."""
+    if set(request.query_params) - {"fields", "as_of"}:
         raise ValidationFailed("Unknown query parameter(s).")
     service = _service(request, session, registry, principal)
-    registry.get(object)
+    await registry.definition(session, principal.tenant_id, object)
+    if as_of is not None:
+        from kronos.kit.records.history import record_as_of
+
+        return await record_as_of(service, object, id, as_of, fields)
     record = await service.get(object, id, fields)
     _etag(response, int(record["version"]))
     return record
@@ -255,7 +265,7 @@ async def _update(
     principal: Principal, body: dict[str, Any], if_match: str | None, replace: bool,
 ) -> Record:  # fmt: skip
     service = _service(request, session, registry, principal)
-    registry.get(object)
+    await registry.definition(session, principal.tenant_id, object)
     expected = _expected_version(if_match)
     result = await service.update(object, id, body, replace=replace, expected=expected)
     return await _serialize(service, object, result, response)
@@ -305,7 +315,7 @@ async def delete_record(
 ) -> Response:
     """Soft-delete a record: it leaves lists and reads, keeps its history, and can be restored."""
     service = _service(request, session, registry, principal)
-    registry.get(object)
+    await registry.definition(session, principal.tenant_id, object)
     result = await service.delete(object, id, _expected_version(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": f'"{result.record.version}"'})
 
@@ -323,7 +333,7 @@ async def restore_record(
 ) -> Any:
     """Bring back a deleted record (409 if a unique value was taken meanwhile)."""
     service = _service(request, session, registry, principal)
-    registry.get(object)
+    await registry.definition(session, principal.tenant_id, object)
     claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", None)
     if not isinstance(claim, idempotency.Claim):
         return claim
@@ -333,87 +343,18 @@ async def restore_record(
     return out
 
 
-# -- metadata ---------------------------------------------------------------------------------------------
-@metadata_router.get("/objects", responses=responses(Unauthorized))
-async def list_objects(
-    session: ReadDbSession, registry: Registry, principal: CurrentPrincipal, include_archived: bool = False
-) -> list[metadata.ObjectOut]:
-    """Every object the caller may read, with the fields they can see (archived ones on request)."""
-    out = []
-    for definition in registry.definitions():
-        if principal.permissions.can(definition.name, "read"):
-            schema = await registry.schema(session, principal.tenant_id, definition)
-            out.append(metadata.describe(schema, principal, include_archived=include_archived))
-    return out
-
-
-@metadata_router.get("/objects/{object}", responses=responses(Unauthorized, NotFound))
-async def get_object(
-    object: str,
-    session: ReadDbSession,
-    registry: Registry,
-    principal: CurrentPrincipal,
-    include_archived: bool = False,
-) -> metadata.ObjectOut:
-    """One object and its fields."""
-    definition: ObjectDefinition = registry.get(object)
-    if not principal.permissions.can(definition.name, "read"):
-        raise NotFound(f"There is no object named '{object[:64]}'.")
-    schema = await registry.schema(session, principal.tenant_id, definition)
-    return metadata.describe(schema, principal, include_archived=include_archived)
-
-
-_FIELD_ERRORS = responses(Unauthorized, Forbidden, NotFound, ValidationFailed, Conflict)
-
-
-@metadata_router.post("/objects/{object}/fields", status_code=201, responses=_FIELD_ERRORS)
-async def add_field(
-    object: str,
-    body: metadata.FieldCreate,
-    session: DbSession,
-    registry: Registry,
-    principal: CurrentPrincipal,
-) -> metadata.FieldOut:
-    """Add a custom field (admins). Its values are stored per record; existing records start empty."""
-    spec = await metadata.add_field(session, registry, principal, object, body)
-    return metadata.field_out(spec, "write")
-
-
-@metadata_router.patch("/objects/{object}/fields/{name}", responses=_FIELD_ERRORS)
-async def update_field(
-    object: str,
-    name: str,
-    body: metadata.FieldUpdate,
-    session: DbSession,
-    registry: Registry,
-    principal: CurrentPrincipal,
-) -> metadata.FieldOut:
-    """Rename, reorder, change options, required or default of a custom field (admins). Its type stays."""
-    spec = await metadata.update_field(session, registry, principal, object, name, body)
-    return metadata.field_out(spec, "write")
-
-
-@metadata_router.post("/objects/{object}/fields/{name}/archive", responses=_FIELD_ERRORS)
-async def archive_field(
-    object: str, name: str, session: DbSession, registry: Registry, principal: CurrentPrincipal
-) -> metadata.FieldOut:
-    """Archive a custom field: it leaves forms and the API; its values are kept and come back on unarchive."""
-    spec = await metadata.set_archived(session, registry, principal, object, name, True)
-    return metadata.field_out(spec, "write")
-
-
-@metadata_router.post("/objects/{object}/fields/{name}/unarchive", responses=_FIELD_ERRORS)
-async def unarchive_field(
-    object: str, name: str, session: DbSession, registry: Registry, principal: CurrentPrincipal
-) -> metadata.FieldOut:
-    """Bring an archived custom field back, with the values it had."""
-    spec = await metadata.set_archived(session, registry, principal, object, name, False)
-    return metadata.field_out(spec, "write")
-
-
 def include_record_routes(app: FastAPI, definitions: list[ObjectDefinition]) -> None:
     """Serve ``definitions`` through the engine. Call after including every other ``/api/v1`` router:
     ``/api/v1/{object}`` would otherwise answer for paths like ``/api/v1/roles``."""
+    from kronos.kit.records.metadata_router import router as metadata_router
+
     app.state.objects = ObjectRegistry(definitions)
     app.include_router(metadata_router)
+    from kronos.kit.records import openapi, views_router  # before records_router, which would shadow them
+
+    app.include_router(views_router.views_router)
+    app.include_router(openapi.openapi_router)
+    from kronos.kit.records import history_router  # /{object}/{id}/history etc., before records_router
+
+    app.include_router(history_router.router)
     app.include_router(records_router)

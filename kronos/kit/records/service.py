@@ -108,7 +108,7 @@ class RecordService:
     def _base(self, schema: ObjectSchema, *, deleted: bool = False) -> Any:
         model = schema.model
         return select(model).where(
-            model.tenant_id == self.tenant_id,
+            *schema.definition.scope(self.tenant_id),
             model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None),
             self.visibility(schema),
         )
@@ -320,7 +320,7 @@ class RecordService:
             record=record,
             changes=changes,
             expected_version=expected,
-            resolve=self.registry.get,
+            resolve=self.registry.resolver(self.session, self.tenant_id),
             dialect=self.dialect,
         )
 

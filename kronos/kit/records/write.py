@@ -10,7 +10,7 @@ neither the change nor its history nor its event.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -26,12 +26,20 @@ from kronos.kit.events import emit
 from kronos.kit.ids import uuid7
 from kronos.kit.records.fields import FieldSpec, FieldType
 from kronos.kit.records.models import FieldHistory
-from kronos.kit.records.objects import ObjectDefinition, ObjectSchema, load_schema
+from kronos.kit.records.objects import ObjectSchema, Resolver, load_schema
 from kronos.kit.records.query import QueryCompiler
 
 Source = Literal["ui", "api", "import", "workflow", "system"]
 Op = Literal["create", "update", "delete", "restore"]
 _EVENT_SUFFIX = {"create": "created", "update": "updated", "delete": "deleted", "restore": "restored"}
+
+
+class _Switches:
+    # Set from ``Settings.bench_disable_history`` by the app factory; only bench/ turns it off.
+    history = True
+
+
+SWITCHES = _Switches()
 
 
 class VersionMismatch(PreconditionFailed):
@@ -62,7 +70,7 @@ class WriteContext:
     actor: Actor
     now: datetime
     dialect: str
-    resolve: Callable[[str], ObjectDefinition] | None
+    resolve: Resolver | None
 
     def value(self, record: Any, changes: Mapping[str, Any], name: str) -> Any:
         """The value ``name`` will have once ``changes`` apply (canonical JSON form)."""
@@ -82,7 +90,7 @@ class WriteContext:
         """Another record changed by a rule, through the same path (its own history and event)."""
         if self.resolve is None:
             raise RuntimeError("this write path was called without an object resolver")
-        schema = await load_schema(self.session, self.tenant_id, self.resolve(object_name))
+        schema = await load_schema(self.session, self.tenant_id, await self.resolve(object_name))
         return await write_record(
             self.session,
             schema,
@@ -149,7 +157,7 @@ async def write_record(
     record: Any = None,
     changes: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
-    resolve: Callable[[str], ObjectDefinition] | None = None,
+    resolve: Resolver | None = None,
     dialect: str = "sqlite",
 ) -> WriteResult:
     """Apply one change set to one record. ``changes`` holds validated canonical values by field name."""
@@ -158,7 +166,7 @@ async def write_record(
         raise version_mismatch(expected_version, record.version)
     now = utcnow()
     if op == "create":
-        record = schema.model(tenant_id=tenant_id, id=uuid7(), custom={})
+        record = schema.definition.new_record(tenant_id)
     assert record is not None
     if schema.definition.before_write:
         context = WriteContext(session, schema, tenant_id, op, actor, now, dialect, resolve)
@@ -198,7 +206,7 @@ async def write_record(
         record.created_at = now
         session.add(record)
     change_set_id = uuid7()
-    for name, old, new in diffs:
+    for name, old, new in diffs if SWITCHES.history else ():
         session.add(
             FieldHistory(
                 tenant_id=tenant_id,
@@ -269,7 +277,12 @@ async def _check_unique(
             clause = compiler.column(spec) == compiler.bind(spec, value)
         existing = await session.scalar(
             select(model.id)
-            .where(model.tenant_id == tenant_id, model.deleted_at.is_(None), model.id != record.id, clause)
+            .where(
+                *schema.definition.scope(tenant_id),
+                model.deleted_at.is_(None),
+                model.id != record.id,
+                clause,
+            )
             .limit(1)
         )
         if existing is not None:
@@ -285,7 +298,7 @@ async def _check_relations(
     schema: ObjectSchema,
     tenant_id: uuid.UUID,
     changes: Mapping[str, Any],
-    resolve: Callable[[str], ObjectDefinition],
+    resolve: Resolver,
 ) -> None:
     """Every related record (relations, relation lists, record links) exists, live, in this workspace."""
     errors: list[FieldError] = []
@@ -302,7 +315,7 @@ async def _check_relations(
                 wanted.setdefault(str(spec.settings["target"]), set()).add(uuid.UUID(item))
         for object_name, ids in wanted.items():
             try:
-                target = resolve(object_name).model
+                target = await resolve(object_name)
             except NotFound:
                 errors.append(
                     FieldError(
@@ -312,10 +325,11 @@ async def _check_relations(
                     )
                 )
                 continue
+            model = target.model
             found = await session.scalar(
                 select(func.count())
-                .select_from(target)
-                .where(target.tenant_id == tenant_id, target.id.in_(ids), target.deleted_at.is_(None))
+                .select_from(model)
+                .where(*target.scope(tenant_id), model.id.in_(ids), model.deleted_at.is_(None))
             )
             if found != len(ids):
                 errors.append(
