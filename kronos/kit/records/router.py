@@ -30,7 +30,7 @@ from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry
 from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
 from kronos.kit.records.write import DuplicateValue, VersionMismatch, WriteResult
 
-_LIST_PARAMS = {"filter", "sort", "after", "limit", "fields", "count"}
+_LIST_PARAMS = {"filter", "sort", "after", "limit", "fields", "count", "expand"}
 _BRACKET_KEY = re.compile(r"^[^\[\]]+\[[^\[\]]*\]$")
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
@@ -57,6 +57,15 @@ def _expected_version(if_match: str | None) -> int | None:
             errors=[FieldError(path="header.if-match", message="Not a version.", type="invalid_if_match")],
         )
     return int(match[1])
+
+
+def _expand_with_as_of() -> ValidationFailed:
+    # Related records would be today's, next to a record as it was: a mix that reads as a fact it is not.
+    message = "expand cannot be combined with as_of; read the related records with the same as_of."
+    return ValidationFailed(
+        f"query.expand: {message}",
+        errors=[FieldError(path="query.expand", message=message, type="invalid_expand")],
+    )
 
 
 def _etag(response: Response, version: int) -> None:
@@ -119,6 +128,10 @@ async def list_records(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     fields: Annotated[str | None, Query(description="Comma-separated fields to return")] = None,
     count: bool = False,
+    expand: Annotated[
+        str | None,
+        Query(description="Comma-separated relation fields whose records to include under `_expanded`"),
+    ] = None,
     as_of: Annotated[
         str | None, Query(description="ISO 8601 instant: the list (values, filters, sort) as it was then")
     ] = None,
@@ -151,8 +164,17 @@ async def list_records(
     service = _service(request, session, registry, principal)
     await registry.definition(session, principal.tenant_id, object)
     params = ListParams(
-        filter=filter, conditions=conditions, sort=sort, after=after, limit=limit, fields=fields, count=count
+        filter=filter,
+        conditions=conditions,
+        sort=sort,
+        after=after,
+        limit=limit,
+        fields=fields,
+        count=count,
+        expand=expand,
     )
+    if as_of is not None and expand:
+        raise _expand_with_as_of()
     if as_of is not None:
         from kronos.kit.records.asof import list_as_of
 
@@ -241,21 +263,27 @@ async def get_record(
     registry: Registry,
     principal: CurrentPrincipal,
     fields: Annotated[str | None, Query(description="Comma-separated fields to return")] = None,
+    expand: Annotated[
+        str | None,
+        Query(description="Comma-separated relation fields whose records to include under `_expanded`"),
+    ] = None,
     as_of: Annotated[
         str | None, Query(description="ISO 8601 instant: the record as it was then (404 if not alive then)")
     ] = None,
 ) -> Record:
     """One record; its ``ETag`` is its version, for ``If-Match`` on the next write. With ``as_of``, the record
     as it was at that instant, rebuilt from its history (no ETag: it is not a version you can write to)."""
-    if set(request.query_params) - {"fields", "as_of"}:
+    if set(request.query_params) - {"fields", "as_of", "expand"}:
         raise ValidationFailed("Unknown query parameter(s).")
     service = _service(request, session, registry, principal)
     await registry.definition(session, principal.tenant_id, object)
+    if as_of is not None and expand:
+        raise _expand_with_as_of()
     if as_of is not None:
         from kronos.kit.records.history import record_as_of
 
         return await record_as_of(service, object, id, as_of, fields)
-    record = await service.get(object, id, fields)
+    record = await service.get(object, id, fields, expand)
     _etag(response, int(record["version"]))
     return record
 
@@ -357,4 +385,7 @@ def include_record_routes(app: FastAPI, definitions: list[ObjectDefinition]) -> 
     from kronos.kit.records import history_router  # /{object}/{id}/history etc., before records_router
 
     app.include_router(history_router.router)
+    from kronos.kit.records import analytics_router  # /analytics/..., before records_router
+
+    app.include_router(analytics_router.router)
     app.include_router(records_router)

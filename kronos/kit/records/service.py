@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.auth import Principal
 from kronos.kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from kronos.kit.records import expand
 from kronos.kit.records.fields import FieldInvalid
 from kronos.kit.records.objects import ObjectRegistry, ObjectSchema
 from kronos.kit.records.query import (
@@ -42,6 +43,7 @@ class ListParams:
     limit: int = DEFAULT_LIMIT
     fields: str | None = None
     count: bool = False
+    expand: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,8 @@ class RecordService:
         self.principal.require(object_name, "read")
         schema = await self.schema(object_name)
         shown = self.projection(schema, params.fields)
+        expanded = expand.parse(schema, self.readable(schema), params.expand)
+        shown |= {spec.name for spec in expanded}
         compiler = QueryCompiler(schema, self.readable(schema), self.dialect)
         where = compiler.where(parse_filters(params.filter, params.conditions or {}))
         keys = compiler.parse_sort(params.sort)
@@ -186,13 +190,21 @@ class RecordService:
             rows = rows[:limit]
             last = rows[-1]
             next_cursor = encode_cursor(sort_signature, [read_value(key.spec, last) for key in keys], last.id)
-        return Page([self.serialize(schema, row, shown) for row in rows], next_cursor, total)
+        items = [self.serialize(schema, row, shown) for row in rows]
+        await expand.expand(self, expanded, items)
+        return Page(items, next_cursor, total)
 
-    async def get(self, object_name: str, record_id: str, fields: str | None = None) -> dict[str, Any]:
+    async def get(
+        self, object_name: str, record_id: str, fields: str | None = None, expand_fields: str | None = None
+    ) -> dict[str, Any]:
         self.principal.require(object_name, "read")
         schema = await self.schema(object_name)
         shown = self.projection(schema, fields)
-        return self.serialize(schema, await self._load(schema, record_id), shown)
+        expanded = expand.parse(schema, self.readable(schema), expand_fields)
+        shown |= {spec.name for spec in expanded}
+        item = self.serialize(schema, await self._load(schema, record_id), shown)
+        await expand.expand(self, expanded, [item])
+        return item
 
     # -- writes ---------------------------------------------------------------------------------------
     def validate_input(self, schema: ObjectSchema, body: Mapping[str, Any], mode: Mode) -> dict[str, Any]:
