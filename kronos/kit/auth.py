@@ -49,6 +49,9 @@ class Principal:
     visible_owner_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
     session_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
+    # The workspace's schema version when the principal was loaded (kronos.kit.records.objects): lets the
+    # record engine use its cached schemas. None: always read the schema from the database.
+    schema_version: int | None = None
 
     def require(self, object_name: str, action: Action) -> None:
         if not self.permissions.can(object_name, action):

@@ -19,7 +19,12 @@ from kronos.kit.auth import Principal
 from kronos.kit.clock import utcnow
 from kronos.kit.errors import BadRequest, Conflict, FieldError, NotFound
 from kronos.kit.records.models import CustomObject
-from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry, custom_definition
+from kronos.kit.records.objects import (
+    ObjectDefinition,
+    ObjectRegistry,
+    bump_schema_version,
+    custom_definition,
+)
 
 MAX_CUSTOM_OBJECTS = 200
 OBJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -103,6 +108,7 @@ async def create_object(
         description=body.description,
     )
     session.add(row)
+    await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return custom_definition(row)
 
@@ -133,6 +139,7 @@ async def update_object(
     if "description" in given:
         row.description = body.description
     row.updated_at = utcnow()
+    await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return custom_definition(row)
 
@@ -145,5 +152,6 @@ async def set_archived(
     row = await _row(session, principal, name)
     row.archived_at = (row.archived_at or utcnow()) if archived else None
     row.updated_at = utcnow()
+    await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return custom_definition(row)

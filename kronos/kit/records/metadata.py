@@ -18,7 +18,7 @@ from kronos.kit.clock import utcnow
 from kronos.kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from kronos.kit.records.fields import API_NAME, FieldInvalid, FieldSpec, FieldType
 from kronos.kit.records.models import FieldDefinition
-from kronos.kit.records.objects import ObjectRegistry, ObjectSchema, spec_from_definition
+from kronos.kit.records.objects import ObjectRegistry, ObjectSchema, bump_schema_version, spec_from_definition
 
 MAX_CUSTOM_FIELDS = 500
 _UNIQUE_TYPES = {
@@ -220,6 +220,7 @@ async def add_field(
     _check_spec(spec)
     row.default = spec.validate(body.default) if body.default is not None else None
     session.add(row)
+    await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return spec_from_definition(row)
 
@@ -275,6 +276,7 @@ async def update_field(
     if "default" in given:
         row.default = spec.validate(body.default) if body.default is not None else None
     row.updated_at = utcnow()
+    await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return spec_from_definition(row)
 
@@ -321,6 +323,7 @@ async def _configure_standard_options(
         session.add(row)
     row.options = [o.model_dump() for o in body.options]
     row.updated_at = utcnow()
+    await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return replace(standard, options=spec_from_definition(row).options)
 
@@ -341,5 +344,6 @@ async def set_archived(
         )
     row = await _custom_row(session, principal, object_name, name)
     row.archived_at = (row.archived_at or utcnow()) if archived else None
+    await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return spec_from_definition(row)

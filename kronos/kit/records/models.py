@@ -123,3 +123,20 @@ class CustomRecord(RecordMixin, TenantModel):
     object: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255))
     owner_id: Mapped[uuid.UUID | None]
+
+
+class SchemaVersion(Base):
+    """A counter per workspace, bumped in the transaction of every change to its objects or fields.
+
+    Authentication reads it with the caller's permissions (no extra query), and the registry caches each
+    workspace's resolved schemas under it: a request never reads ``field_definitions`` unless the metadata
+    changed since a request of this process last did, and no process serves a schema older than the
+    version its request saw.
+    """
+
+    __tablename__ = "schema_versions"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)

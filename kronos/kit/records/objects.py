@@ -8,17 +8,19 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.errors import NotFound
 from kronos.kit.ids import uuid7
 from kronos.kit.records.fields import FieldSpec, FieldType, Option
-from kronos.kit.records.models import CustomObject, CustomRecord, FieldDefinition
+from kronos.kit.records.models import CustomObject, CustomRecord, FieldDefinition, SchemaVersion
 
 if TYPE_CHECKING:
     from kronos.kit.records.write import WriteContext
@@ -145,10 +147,29 @@ class ObjectRegistry:
     """The objects an app serves: standard ones registered at start-up by their modules, plus each
     workspace's custom objects, read from ``custom_objects`` when asked for."""
 
-    def __init__(self, definitions: Iterable[ObjectDefinition] = ()) -> None:
+    def __init__(self, definitions: Iterable[ObjectDefinition] = (), *, cache_size: int = 4096) -> None:
         self._objects: dict[str, ObjectDefinition] = {}
         for definition in definitions:
             self.register(definition)
+        # (tenant, schema version, kind, name) -> resolved definition or schema. Entries of a version that
+        # moved on are never asked for again and age out; the size bounds memory across many workspaces.
+        self._cache: OrderedDict[tuple[uuid.UUID, int, str, str], Any] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _cached(self, key: tuple[uuid.UUID, int, str, str] | None) -> Any:
+        if key is None:
+            return None
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+        return found
+
+    def _remember(self, key: tuple[uuid.UUID, int, str, str] | None, value: Any) -> None:
+        if key is None:
+            return
+        self._cache[key] = value
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def register(self, definition: ObjectDefinition) -> None:
         if definition.name in self._objects:
@@ -173,12 +194,25 @@ class ObjectRegistry:
         return definition
 
     async def definition(
-        self, session: AsyncSession, tenant_id: uuid.UUID, name: str, *, archived: bool = False
+        self,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        name: str,
+        *,
+        archived: bool = False,
+        version: int | None = None,
     ) -> ObjectDefinition:
-        """A standard object, or a custom object of this workspace (archived ones only when asked)."""
+        """A standard object, or a custom object of this workspace (archived ones only when asked).
+
+        ``version`` is the workspace's schema version as the caller's authentication read it; with it, the
+        answer comes from this process's cache when it has one for that version."""
         standard = self._objects.get(name)
         if standard is not None:
             return standard
+        key = (tenant_id, version, "object", name) if version is not None and not archived else None
+        cached: ObjectDefinition | None = self._cached(key)
+        if cached is not None:
+            return cached
         row = await session.scalar(
             select(CustomObject).where(
                 CustomObject.tenant_id == tenant_id,
@@ -188,7 +222,9 @@ class ObjectRegistry:
         )
         if row is None or (row.archived_at is not None and not archived):
             raise NotFound(f"There is no object named '{name[:64]}'.")
-        return custom_definition(row)
+        definition = custom_definition(row)
+        self._remember(key, definition)
+        return definition
 
     async def all_definitions(
         self, session: AsyncSession, tenant_id: uuid.UUID, *, archived: bool = False
@@ -202,17 +238,54 @@ class ObjectRegistry:
         rows = (await session.scalars(query.order_by(CustomObject.label, CustomObject.id))).all()
         return [*self._objects.values(), *(custom_definition(row) for row in rows)]
 
-    def resolver(self, session: AsyncSession, tenant_id: uuid.UUID) -> Resolver:
+    def resolver(self, session: AsyncSession, tenant_id: uuid.UUID, version: int | None = None) -> Resolver:
         async def resolve(name: str) -> ObjectDefinition:
-            return await self.definition(session, tenant_id, name)
+            return await self.definition(session, tenant_id, name, version=version)
 
         return resolve
 
     async def schema(
-        self, session: AsyncSession, tenant_id: uuid.UUID, name: str | ObjectDefinition
+        self,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        name: str | ObjectDefinition,
+        *,
+        version: int | None = None,
     ) -> ObjectSchema:
-        definition = await self.definition(session, tenant_id, name) if isinstance(name, str) else name
-        return await load_schema(session, tenant_id, definition)
+        """The object resolved for this workspace. With ``version`` (see ``definition``), cached."""
+        definition = (
+            await self.definition(session, tenant_id, name, version=version)
+            if isinstance(name, str)
+            else name
+        )
+        key = (tenant_id, version, "schema", definition.name) if version is not None else None
+        cached: ObjectSchema | None = self._cached(key)
+        if cached is not None and cached.definition == definition:
+            return cached
+        schema = await load_schema(session, tenant_id, definition)
+        self._remember(key, schema)
+        return schema
+
+
+async def bump_schema_version(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Call in the transaction of any change to a workspace's objects or fields: caches keyed by the old
+    version stop being used by every process as soon as the change commits."""
+    bumped = await session.execute(
+        update(SchemaVersion)
+        .where(SchemaVersion.tenant_id == tenant_id)
+        .values(version=SchemaVersion.version + 1)
+    )
+    if getattr(bumped, "rowcount", 0):
+        return
+    try:
+        async with session.begin_nested():
+            session.add(SchemaVersion(tenant_id=tenant_id, version=1))
+    except IntegrityError:  # another transaction created it first: bump that row instead
+        await session.execute(
+            update(SchemaVersion)
+            .where(SchemaVersion.tenant_id == tenant_id)
+            .values(version=SchemaVersion.version + 1)
+        )
 
 
 async def load_schema(

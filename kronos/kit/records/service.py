@@ -74,7 +74,9 @@ class RecordService:
 
     # -- permissions ------------------------------------------------------------------------------------
     async def schema(self, object_name: str) -> ObjectSchema:
-        return await self.registry.schema(self.session, self.tenant_id, object_name)
+        return await self.registry.schema(
+            self.session, self.tenant_id, object_name, version=self.principal.schema_version
+        )
 
     def readable(self, schema: ObjectSchema) -> set[str]:
         access = self.principal.permissions.field_access
@@ -107,9 +109,12 @@ class RecordService:
             return owner_id == self.principal.user_id
         return owner_id in {*self.principal.visible_owner_ids, self.principal.user_id}
 
-    def _base(self, schema: ObjectSchema, *, deleted: bool = False) -> Any:
+    def _base(self, schema: ObjectSchema, *, deleted: bool = False, rows: bool = False) -> Any:
+        """Live (or deleted) records of ``schema`` the caller may see: ORM objects to write to, or plain
+        ``rows`` (the table's columns; attribute access by column name works on both) for reads, which skips
+        the identity map and change tracking a read never uses."""
         model = schema.model
-        return select(model).where(
+        return (select(*model.__table__.columns) if rows else select(model)).where(
             *schema.definition.scope(self.tenant_id),
             model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None),
             self.visibility(schema),
@@ -168,7 +173,7 @@ class RecordService:
         keys = compiler.parse_sort(params.sort)
         sort_signature = ",".join(("-" if k.descending else "") + k.spec.name for k in keys)
         id_desc = bool(keys) and keys[-1].descending
-        statement = self._base(schema).where(where)
+        statement = self._base(schema, rows=True).where(where)
         total = None
         if params.count:
             total = int(
@@ -180,7 +185,7 @@ class RecordService:
         limit = max(1, min(params.limit, MAX_LIMIT))
         rows = list(
             (
-                await self.session.scalars(
+                await self.session.execute(
                     statement.order_by(*compiler.order_by(keys, id_desc)).limit(limit + 1)
                 )
             ).all()
@@ -332,7 +337,7 @@ class RecordService:
             record=record,
             changes=changes,
             expected_version=expected,
-            resolve=self.registry.resolver(self.session, self.tenant_id),
+            resolve=self.registry.resolver(self.session, self.tenant_id, self.principal.schema_version),
             dialect=self.dialect,
         )
 

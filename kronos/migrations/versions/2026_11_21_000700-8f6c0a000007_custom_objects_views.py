@@ -1,4 +1,4 @@
-"""custom objects and their records
+"""custom objects and their records; schema versions
 
 Revision ID: 8f6c0a000007
 Revises: 7e5b0a000006
@@ -70,12 +70,27 @@ def upgrade() -> None:
         op.create_index(
             f"ix_custom_records_tenant_id_object_{column}", "custom_records", ["tenant_id", "object", column]
         )
+    op.create_table(
+        "schema_versions",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["workspaces.id"],
+            name="fk_schema_versions_tenant_id_workspaces",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", name="pk_schema_versions"),
+    )
     enable_tenant_rls(op, "custom_objects")
     enable_tenant_rls(op, "custom_records")
+    enable_tenant_rls(op, "schema_versions")
 
 
 def downgrade() -> None:
+    disable_tenant_rls(op, "schema_versions")
     disable_tenant_rls(op, "custom_records")
     disable_tenant_rls(op, "custom_objects")
+    op.drop_table("schema_versions")
     op.drop_table("custom_records")
     op.drop_table("custom_objects")

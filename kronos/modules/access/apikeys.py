@@ -30,7 +30,7 @@ from kronos.modules.access.exceptions import ApiKeyNotFound, InvalidApiKey, Scop
 from kronos.modules.access.models import ApiKey
 from kronos.modules.access.permissions import ACTIONS, ScopedPermissions
 from kronos.modules.access.repository import ApiKeyRepository, find_api_key, touch_api_key
-from kronos.modules.access.service import load_principal_permissions
+from kronos.modules.access.service import load_principal_access
 
 KEY_PREFIX: Final = "kr"
 _KEY_FORMAT = re.compile(r"^kr_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
@@ -174,7 +174,7 @@ async def authenticate_api_key(request: Request, db: Database, token: str) -> Pr
             raise InvalidApiKey("The API key has been revoked.", headers={"WWW-Authenticate": "Bearer"})
         if key.expires_at is not None and key.expires_at <= now:
             raise InvalidApiKey("The API key has expired.", headers={"WWW-Authenticate": "Bearer"})
-        base, owners = await load_principal_permissions(session, key.tenant_id, key.user_id)
+        access = await load_principal_access(session, key.tenant_id, key.user_id)
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
         async with db.write_session() as session:
             await touch_api_key(session, key, now, now - LAST_USED_RESOLUTION)
@@ -182,7 +182,8 @@ async def authenticate_api_key(request: Request, db: Database, token: str) -> Pr
         user_id=key.user_id,
         tenant_id=key.tenant_id,
         via="api_key",
-        permissions=permissions_for(key, base),
-        visible_owner_ids=owners,
+        permissions=permissions_for(key, access.permissions),
+        visible_owner_ids=access.visible_owner_ids,
         api_key_id=key.id,
+        schema_version=access.schema_version,
     )

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Text, cast, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from kronos.kit.records.models import SchemaVersion
 from kronos.kit.repository import TenantRepository
 from kronos.modules.access.models import ApiKey, Role, Team, TeamMember
 from kronos.modules.identity.models import Invitation, Membership, User
@@ -59,6 +60,48 @@ class MembershipQueries:
             select(Membership.user_id).where(self._active(), Membership.user_id.in_(user_ids))
         )
         return set(rows)
+
+    async def principal_row(
+        self, user_id: uuid.UUID
+    ) -> tuple[str, dict[str, Any] | None, datetime | None, set[uuid.UUID], int] | None:
+        """Everything a request's principal needs, in one round trip: the member's role key (and a custom
+        role's permissions and version), the members of the teams they manage, and the workspace's schema
+        version (``kronos.kit.records.objects``). None if they are not a member."""
+        manager, member = aliased(TeamMember), aliased(TeamMember)
+        dialect = self.session.get_bind().dialect.name
+        ids = (
+            func.string_agg(cast(member.user_id, Text), ",")
+            if dialect == "postgresql"
+            else func.group_concat(member.user_id, ",")
+        )
+        managed = (
+            select(ids)
+            .join(manager, (manager.tenant_id == member.tenant_id) & (manager.team_id == member.team_id))
+            .where(
+                manager.tenant_id == self.tenant_id,
+                manager.user_id == user_id,
+                manager.is_manager.is_(True),
+                member.tenant_id == self.tenant_id,
+            )
+            .scalar_subquery()
+        )
+        version = select(SchemaVersion.version).where(SchemaVersion.tenant_id == self.tenant_id)
+        row = (
+            await self.session.execute(
+                select(Membership.role, Role.permissions, Role.updated_at, managed, version.scalar_subquery())
+                .outerjoin(
+                    Role,
+                    (Role.tenant_id == Membership.tenant_id)
+                    & (Role.key == Membership.role)
+                    & Role.deleted_at.is_(None),
+                )
+                .where(self._active(), Membership.user_id == user_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        owners = {uuid.UUID(value) for value in (row[3] or "").split(",") if value}
+        return row[0], row[1], row[2], owners, int(row[4] or 0)
 
     async def role_of(self, user_id: uuid.UUID) -> tuple[str, dict[str, Any] | None, datetime | None] | None:
         """The member's role key and, for a custom role, its permissions JSON and version, in one query."""

@@ -1,15 +1,16 @@
 """Roles and the permissions a principal carries.
 
-``load_principal_permissions`` is what an authenticator calls on every request to turn a (workspace, user)
-into a ``PermissionSet`` and the owners "team" visibility shows. It costs two indexed queries: the membership
-joined to its custom role (built-in roles are shared instances, parsed once), and the members of the teams
-the user manages.
+``load_principal_access`` is what an authenticator calls on every request to turn a (workspace, user) into
+a ``PermissionSet`` and the owners "team" visibility shows. It costs one query: the membership joined to its
+custom role (built-in roles are shared instances, parsed once), with the members of the teams the user
+manages and the workspace's schema version as subqueries.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from kronos.modules.access.permissions import (
     permissions_from_json,
     permissions_to_json,
 )
-from kronos.modules.access.repository import MembershipQueries, RoleRepository, TeamMemberRepository
+from kronos.modules.access.repository import MembershipQueries, RoleRepository
 
 # Parsed custom roles by (workspace, key, version): a role edit changes updated_at, so stale entries are
 # never used, only evicted. Bounded so a large installation cannot grow it without limit.
@@ -58,18 +59,26 @@ def _custom_permissions(
     return permissions
 
 
-async def load_principal_permissions(
+@dataclass(frozen=True, slots=True)
+class PrincipalAccess:
+    permissions: PermissionSet
+    visible_owner_ids: frozenset[uuid.UUID]
+    schema_version: int
+
+
+async def load_principal_access(
     session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
-) -> tuple[PermissionSet, frozenset[uuid.UUID]]:
-    """The member's permissions and the owners whose records "team" visibility shows them (the user and the
-    members of every team they manage). Raises ``MembershipRequired`` (401) if they are not a member.
+) -> PrincipalAccess:
+    """The member's permissions, the owners whose records "team" visibility shows them (the user and the
+    members of every team they manage), and the workspace's schema version, in one query. Raises
+    ``MembershipRequired`` (401) if they are not a member.
 
     A membership whose role key is unknown (should not happen: roles in use cannot be deleted) grants
     nothing rather than failing."""
-    found = await MembershipQueries(session, tenant_id).role_of(user_id)
+    found = await MembershipQueries(session, tenant_id).principal_row(user_id)
     if found is None:
         raise MembershipRequired("You are not a member of this workspace.")
-    key, data, version = found
+    key, data, version, owners, schema_version = found
     permissions: Permissions
     if key in BUILT_IN_ROLES:
         permissions = BUILT_IN_ROLES[key].permissions
@@ -77,8 +86,15 @@ async def load_principal_permissions(
         permissions = _custom_permissions(tenant_id, key, data, version)
     else:
         permissions = NO_PERMISSIONS
-    owners = await TeamMemberRepository(session, tenant_id).managed_user_ids(user_id)
-    return permissions, frozenset(owners | {user_id})
+    return PrincipalAccess(permissions, frozenset(owners | {user_id}), schema_version)
+
+
+async def load_principal_permissions(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[PermissionSet, frozenset[uuid.UUID]]:
+    """``load_principal_access`` without the schema version."""
+    access = await load_principal_access(session, tenant_id, user_id)
+    return access.permissions, access.visible_owner_ids
 
 
 async def validate_role_key(session: AsyncSession, tenant_id: uuid.UUID, key: str) -> str:

@@ -9,23 +9,25 @@ reads memberships and users), so importing them when identity loads would make t
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kronos.kit.auth import PermissionSet
 from kronos.modules.access.permissions import OWNER_ROLE
+
+if TYPE_CHECKING:
+    from kronos.modules.access.service import PrincipalAccess
 
 __all__ = ["OWNER_ROLE", "audit", "load_permissions", "role_exists"]
 
 
 async def load_permissions(
     session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
-) -> tuple[PermissionSet, frozenset[uuid.UUID]]:
-    """The member's permission set and the owner ids their record visibility covers."""
-    from kronos.modules.access.service import load_principal_permissions
+) -> PrincipalAccess:
+    """The member's permission set, the owner ids their record visibility covers, the schema version."""
+    from kronos.modules.access.service import load_principal_access
 
-    return await load_principal_permissions(session, tenant_id, user_id)
+    return await load_principal_access(session, tenant_id, user_id)
 
 
 async def role_exists(session: AsyncSession, tenant_id: uuid.UUID, role: str) -> bool:

@@ -35,12 +35,13 @@ async def authenticate_access_token(request: Request, db: Database, token: str) 
             or auth_session.tenant_id != claims.tenant_id
         ):
             raise InvalidToken("This session has ended; sign in again.", headers=_CHALLENGE)
-        permissions, visible = await access_bridge.load_permissions(session, claims.tenant_id, claims.user_id)
+        access = await access_bridge.load_permissions(session, claims.tenant_id, claims.user_id)
     return Principal(
         user_id=claims.user_id,
         tenant_id=claims.tenant_id,
         via="session",
-        permissions=permissions,
-        visible_owner_ids=visible,
+        permissions=access.permissions,
+        visible_owner_ids=access.visible_owner_ids,
         session_id=claims.session_id,
+        schema_version=access.schema_version,
     )
