@@ -3,7 +3,13 @@
 from kronos.kit.events.models import ConsumerReceipt, DeadLetter, OutboxEvent
 from kronos.kit.models import Base
 from kronos.kit.records.idempotency import IdempotencyKey
-from kronos.kit.records.models import CustomObject, CustomRecord, FieldDefinition, FieldHistory
+from kronos.kit.records.models import (
+    CustomObject,
+    CustomRecord,
+    FieldDefinition,
+    FieldHistory,
+    SchemaVersion,
+)
 from kronos.kit.records.views_models import SavedView, SavedViewDefault
 from kronos.modules.access.models import ApiKey, AuditEvent, Role, Team, TeamMember
 from kronos.modules.crm.models import Activity, Company, Contact, Deal, Lead, Pipeline, Stage
@@ -45,6 +51,7 @@ __all__ = [
     "Role",
     "SavedView",
     "SavedViewDefault",
+    "SchemaVersion",
     "Stage",
     "Team",
     "TeamMember",
