@@ -7,8 +7,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 import kronos
 from kronos.config import Settings, get_settings
@@ -67,6 +65,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
+    if settings.bench_disable_history:
+        from kronos.kit.records.write import SWITCHES
+
+        SWITCHES.history = False
     app = FastAPI(
         title="KronosCRM",
         version=kronos.__version__,
@@ -103,6 +105,10 @@ def include_access(app: FastAPI) -> None:
 
     app.include_router(access_router)
     register_authenticator(app.state, authenticate_api_key)
+    from kronos.kit.records.history import register_audit
+    from kronos.modules.access.audit import record_action
+
+    register_audit(app.state, record_action)  # GDPR erasures reach the audit log
 
 
 def include_crm(app: FastAPI) -> None:
@@ -128,19 +134,16 @@ def _install_identity(app: FastAPI) -> None:
 
     app.state.mailer = create_mailer(app.state.settings)
     register_authenticator(app.state, authenticate_access_token)
+    from kronos.kit.records.history import register_user_names
+    from kronos.modules.identity.repository import member_names
+
+    register_user_names(app.state, member_names)  # names in record history
     app.include_router(identity_router.router)
     app.include_router(workspace_router.router)
 
 
 def _mount_web_app(app: FastAPI) -> None:
-    if (FRONTEND_DIST / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=FRONTEND_DIST, html=True), name="web")
-        return
+    """The web app at / with a fallback to index.html for its routes (kronos/web.py). Mounted last."""
+    from kronos.web import mount_web_app
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><title>KronosCRM</title><h1>KronosCRM</h1>"
-            "<p>The API is running: see <a href='/docs'>/docs</a>. "
-            "The web app has not been built (<code>frontend/dist</code> is missing).</p>"
-        )
+    mount_web_app(app, FRONTEND_DIST)

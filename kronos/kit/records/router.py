@@ -35,7 +35,7 @@ _BRACKET_KEY = re.compile(r"^[^\[\]]+\[[^\[\]]*\]$")
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
-def get_registry(request: Request) -> ObjectRegistry:
+async def get_registry(request: Request) -> ObjectRegistry:
     registry: ObjectRegistry = request.app.state.objects
     return registry
 
@@ -162,7 +162,7 @@ async def list_records(
                 ],
             )
     service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     params = ListParams(
         filter=filter,
         conditions=conditions,
@@ -209,7 +209,7 @@ async def create_record(
     """Create a record. Missing fields take their defaults; the owner defaults to the caller. With an
     ``Idempotency-Key``, a retry returns the first response and creates nothing."""
     service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     claim = await idempotency.claim(
         session, principal, idempotency_key, f"POST {request.url.path}", body, location=f"/api/v1/{object}"
     )
@@ -242,7 +242,7 @@ async def batch_records(
     matching records are updated, the others created; a value repeated inside the batch is a 422 for the
     repeats."""
     service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     payload = body.model_dump(mode="json")
     claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", payload)
     if not isinstance(claim, idempotency.Claim):
@@ -276,7 +276,7 @@ async def get_record(
     if set(request.query_params) - {"fields", "as_of", "expand"}:
         raise ValidationFailed("Unknown query parameter(s).")
     service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     if as_of is not None and expand:
         raise _expand_with_as_of()
     if as_of is not None:
@@ -293,7 +293,7 @@ async def _update(
     principal: Principal, body: dict[str, Any], if_match: str | None, replace: bool,
 ) -> Record:  # fmt: skip
     service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     expected = _expected_version(if_match)
     result = await service.update(object, id, body, replace=replace, expected=expected)
     return await _serialize(service, object, result, response)
@@ -343,7 +343,7 @@ async def delete_record(
 ) -> Response:
     """Soft-delete a record: it leaves lists and reads, keeps its history, and can be restored."""
     service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     result = await service.delete(object, id, _expected_version(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": f'"{result.record.version}"'})
 
@@ -361,7 +361,7 @@ async def restore_record(
 ) -> Any:
     """Bring back a deleted record (409 if a unique value was taken meanwhile)."""
     service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", None)
     if not isinstance(claim, idempotency.Claim):
         return claim

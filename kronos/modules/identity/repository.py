@@ -4,7 +4,7 @@ the global tables (users, sessions, tokens) are looked up by the user, the sessi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -214,3 +214,19 @@ class InvitationRepository(TenantRepository[Invitation]):
 
     async def newest_first(self) -> Sequence[Invitation]:
         return await self.list(self.select().order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+
+
+async def member_names(
+    session: AsyncSession, tenant_id: uuid.UUID, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Display names (full name, else e-mail) of users who are or were members of one workspace, for the
+    record engine's history (registered with ``kronos.kit.records.history.register_user_names``). Users of
+    other workspaces stay unnamed: an id stored in a record never reveals who is behind it elsewhere."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.full_name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant_id, User.id.in_(sorted(user_ids, key=str)))
+    )
+    return {user_id: full_name or email for user_id, full_name, email in rows}

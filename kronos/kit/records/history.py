@@ -1,0 +1,776 @@
+"""Reading a record's field history back: the change list, the record ``as_of`` an instant, time in each
+value, reverting to the past, GDPR erasure and importing another CRM's past changes.
+
+History rows are append-only: ``write_record`` adds them, ``import_changes`` adds past ones, and ``erase`` is
+the one place that rewrites stored rows (it replaces personal values with ``ERASED``).
+
+Reconstruction is a fold over one indexed range of ``ix_field_history_record`` (tenant, object, record,
+changed_at, id), oldest first: each row sets its field to ``new_value``; ``deleted_at`` rows delete and
+restore; ``id`` (a UUIDv7, in insertion order) orders changes that share one microsecond. Rows an import
+brought (op ``import``) count as the record existing; before the record's first change in KronosCRM, a field
+no imported change had touched yet takes the ``old_value`` of its next change.
+
+Kit code knows no users: the identity module registers how user ids become names (``register_user_names``)
+and the access module how an erasure reaches the audit log (``register_audit``), like authenticators.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kronos.kit import clock
+from kronos.kit.auth import Principal
+from kronos.kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from kronos.kit.events import emit
+from kronos.kit.ids import uuid7
+from kronos.kit.records.fields import FieldInvalid, FieldSpec, FieldType, format_datetime
+from kronos.kit.records.models import FieldHistory
+from kronos.kit.records.objects import ObjectSchema
+from kronos.kit.records.service import RecordService, actor_of
+from kronos.kit.records.write import WriteResult, assign_value, read_value
+
+# What erasure leaves in place of a personal value, in the record and in every history row: a string that
+# any text-like column can hold (a list field gets ``[ERASED]``). Unique fields are emptied in the record
+# instead, so two erased records never collide on the marker.
+ERASED = "[erased]"
+PERSONAL_TYPES = frozenset(
+    {FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL}
+)
+DURATION_TYPES = frozenset({FieldType.SELECT, FieldType.RELATION, FieldType.USER})
+SOURCES = ("ui", "api", "import", "workflow", "system")
+DELETED = FieldSpec("deleted_at", "Deleted", FieldType.DATETIME, system=True)
+_WRITE_OPS = ("create", "update", "delete", "restore", "erase")
+MAX_IMPORT = 1000
+
+UserNames = Callable[[AsyncSession, uuid.UUID, Collection[uuid.UUID]], Awaitable[Mapping[uuid.UUID, str]]]
+AuditRecorder = Callable[[AsyncSession, Principal, str, str | None, dict[str, Any] | None], Awaitable[object]]
+
+
+def register_user_names(app_state: object, resolver: UserNames) -> None:
+    """How user ids become display names, for members of one workspace (the identity module's)."""
+    app_state.history_user_names = resolver  # type: ignore[attr-defined]
+
+
+def register_audit(app_state: object, recorder: AuditRecorder) -> None:
+    """Where erasures are logged for auditors (the access module's audit log)."""
+    app_state.history_audit = recorder  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    user_names: UserNames | None = None
+    audit: AuditRecorder | None = None
+
+    @classmethod
+    def of(cls, app_state: object) -> Hooks:
+        return cls(getattr(app_state, "history_user_names", None), getattr(app_state, "history_audit", None))
+
+
+def invalid(path: str, message: str, type: str) -> ValidationFailed:
+    return ValidationFailed(f"{path}: {message}", errors=[FieldError(path=path, message=message, type=type)])
+
+
+def parse_instant(raw: str, path: str) -> datetime:
+    """An ISO 8601 date-time with a time zone, as an aware UTC datetime; 422 naming ``path`` otherwise."""
+    text = raw.strip()
+    try:
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" and text else text)
+    except ValueError:
+        raise invalid(
+            path, "Expected an ISO 8601 date-time such as 2026-03-01T09:30:00Z.", "datetime_parsing"
+        ) from None
+    if value.tzinfo is None:
+        raise invalid(path, "Give a time zone offset (e.g. Z or +02:00).", "timezone_required")
+    return value.astimezone(UTC)
+
+
+# -- loading ----------------------------------------------------------------------------------------------
+def spec_of(schema: ObjectSchema, name: str) -> FieldSpec | None:
+    if name == DELETED.name:
+        return DELETED
+    return schema.fields.get(name) or schema.archived.get(name)
+
+
+def is_hidden(service: RecordService, schema: ObjectSchema, name: str) -> bool:
+    spec = spec_of(schema, name)
+    if spec is not None and spec.system:
+        return False
+    return service.principal.permissions.field_access(schema.name, name) == "hidden"
+
+
+async def find_record(service: RecordService, schema: ObjectSchema, record_id: str, *, live: bool) -> Any:
+    """The record if the caller may see it (tenant and visibility, like GET), deleted ones unless ``live``."""
+    model = schema.model
+    try:
+        key = uuid.UUID(record_id)
+    except ValueError:
+        key = None
+    record = None
+    if key is not None:
+        statement = select(model).where(
+            *schema.definition.scope(service.tenant_id), model.id == key, service.visibility(schema)
+        )
+        if live:
+            statement = statement.where(model.deleted_at.is_(None))
+        record = await service.session.scalar(statement)
+    if record is None:
+        raise NotFound(f"No {schema.definition.label.lower()} with id '{record_id[:40]}'.")
+    return record
+
+
+def _rows_of(schema: ObjectSchema, tenant_id: uuid.UUID, record_id: uuid.UUID) -> Any:
+    return (
+        FieldHistory.tenant_id == tenant_id,
+        FieldHistory.object == schema.name,
+        FieldHistory.record_id == record_id,
+    )
+
+
+# -- the record at an instant -----------------------------------------------------------------------------
+@dataclass(slots=True)
+class State:
+    values: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+
+async def reconstruct(
+    session: AsyncSession, schema: ObjectSchema, tenant_id: uuid.UUID, record_id: uuid.UUID, at: datetime
+) -> State | None:
+    """The record's field values at ``at`` (canonical JSON), or None if it did not exist or was deleted."""
+    rows = (
+        await session.execute(
+            select(
+                FieldHistory.field,
+                FieldHistory.op,
+                FieldHistory.new_value,
+                FieldHistory.changed_at,
+                FieldHistory.change_set_id,
+            )
+            .where(*_rows_of(schema, tenant_id, record_id), FieldHistory.changed_at <= at)
+            .order_by(FieldHistory.changed_at, FieldHistory.id)
+        )
+    ).all()
+    state = State()
+    existed = created = deleted = False
+    change_sets: set[uuid.UUID] = set()
+    for name, op, new, changed_at, change_set_id in rows:
+        if op == "create" and not created:
+            created, state.created_at = True, changed_at
+        existed = existed or op in ("create", "import")
+        if state.created_at is None:
+            state.created_at = changed_at
+        if name == DELETED.name:
+            deleted = op == "delete"
+        else:
+            state.values[name] = new
+        if op in _WRITE_OPS:
+            change_sets.add(change_set_id)
+        state.updated_at = changed_at
+    if not existed or deleted:
+        return None
+    state.version = len(change_sets)
+    if not created:
+        # Only imported past changes so far: other fields held what their next change says they held (the
+        # value the record arrived with, for its create).
+        later = await session.execute(
+            select(FieldHistory.field, FieldHistory.op, FieldHistory.old_value, FieldHistory.new_value)
+            .where(*_rows_of(schema, tenant_id, record_id), FieldHistory.changed_at > at)
+            .order_by(FieldHistory.changed_at, FieldHistory.id)
+        )
+        for name, op, old, new in later:
+            if name != DELETED.name and name not in state.values:
+                state.values[name] = new if op == "create" else old
+    return state
+
+
+async def record_as_of(
+    service: RecordService, object_name: str, record_id: str, raw_at: str, fields: str | None
+) -> dict[str, Any]:
+    """``GET /{object}/{id}?as_of=``: the record as it was, in the shape of a normal GET."""
+    at = parse_instant(raw_at, "query.as_of")
+    service.principal.require(object_name, "read")
+    schema = await service.schema(object_name)
+    shown = service.projection(schema, fields)
+    record = await find_record(service, schema, record_id, live=False)
+    state = await reconstruct(service.session, schema, service.tenant_id, record.id, at)
+    if state is None:
+        raise NotFound(
+            f"No {schema.definition.label.lower()} with id '{record_id[:40]}' at {format_datetime(at)}: "
+            "it did not exist yet or was deleted then."
+        )
+    system = {
+        "id": str(record.id),
+        "version": state.version,
+        "created_at": format_datetime(state.created_at) if state.created_at else None,
+        "updated_at": format_datetime(state.updated_at) if state.updated_at else None,
+    }
+    out: dict[str, Any] = {}
+    for spec in schema.ordered():
+        if spec.name in shown:
+            value = system[spec.name] if spec.name in system else state.values.get(spec.name)
+            out[spec.name] = [] if value is None and spec.is_list else value
+    if fields is None:
+        # Fields archived since keep showing what they held then.
+        for spec in sorted(schema.archived.values(), key=lambda s: (s.position, s.name)):
+            value = state.values.get(spec.name)
+            if value is not None and not is_hidden(service, schema, spec.name):
+                out[spec.name] = value
+    return out
+
+
+# -- display values ---------------------------------------------------------------------------------------
+_ZERO_DECIMALS = {
+    "BIF",
+    "CLP",
+    "DJF",
+    "GNF",
+    "ISK",
+    "JPY",
+    "KMF",
+    "KRW",
+    "PYG",
+    "RWF",
+    "UGX",
+    "VND",
+    "VUV",
+    "XAF",
+    "XOF",
+    "XPF",
+}
+_THREE_DECIMALS = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
+
+
+def format_money(value: Mapping[str, Any]) -> str:
+    code = str(value.get("currency", ""))
+    digits = 0 if code in _ZERO_DECIMALS else 3 if code in _THREE_DECIMALS else 2
+    amount = int(value.get("amount_minor", 0))
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10**digits)
+    return f"{sign}{code} {whole:,}" + (f".{fraction:0{digits}d}" if digits else "")
+
+
+class Displays:
+    """Turns canonical values into what a person reads: option labels, user names, related records' titles.
+
+    Ids are collected first (``want``) and resolved in one query per kind (``resolve``), so a page of
+    history costs a fixed number of queries whatever it holds. Titles follow the caller's permissions: a
+    related record they may not read shows its id.
+    """
+
+    def __init__(self, service: RecordService, hooks: Hooks) -> None:
+        self.service = service
+        self.hooks = hooks
+        self.users: set[uuid.UUID] = set()
+        self.records: dict[str, set[uuid.UUID]] = {}
+        self.names: dict[uuid.UUID, str] = {}
+        self.titles: dict[tuple[str, str], str] = {}
+
+    def want(self, spec: FieldSpec | None, value: Any) -> None:
+        if spec is None or value is None or value == ERASED:
+            return
+        for item in value if isinstance(value, list) else [value]:
+            try:
+                if spec.type == FieldType.USER:
+                    self.users.add(uuid.UUID(str(item)))
+                elif spec.type == FieldType.RELATION:
+                    self.records.setdefault(str(spec.settings.get("target")), set()).add(uuid.UUID(str(item)))
+                elif spec.type == FieldType.RECORD_LINK and isinstance(item, dict):
+                    self.records.setdefault(str(item["object"]), set()).add(uuid.UUID(str(item["id"])))
+            except (ValueError, KeyError):
+                continue  # not an id (an imported oddity): shown as it is
+
+    def want_user(self, user_id: uuid.UUID | None) -> None:
+        if user_id is not None:
+            self.users.add(user_id)
+
+    async def resolve(self) -> None:
+        service = self.service
+        if self.users and self.hooks.user_names is not None:
+            self.names = dict(await self.hooks.user_names(service.session, service.tenant_id, self.users))
+        for object_name, ids in self.records.items():
+            if not service.principal.permissions.can(object_name, "read"):
+                continue
+            try:
+                schema = await service.schema(object_name)
+            except NotFound:
+                continue
+            title = schema.fields.get(schema.definition.title_field)
+            if title is None or is_hidden(service, schema, title.name):
+                continue
+            model = schema.model
+            rows = await service.session.scalars(
+                select(model).where(
+                    *schema.definition.scope(service.tenant_id),
+                    model.id.in_(sorted(ids, key=str)),
+                    service.visibility(schema),
+                )
+            )
+            for row in rows:
+                value = read_value(title, row)
+                if value is not None:
+                    self.titles[(object_name, str(row.id))] = str(value)
+
+    def user_name(self, user_id: uuid.UUID | None) -> str | None:
+        return None if user_id is None else self.names.get(user_id)
+
+    def show(self, spec: FieldSpec | None, value: Any) -> str | None:
+        if value is None:
+            return None
+        if value == ERASED or value == [ERASED]:
+            return ERASED
+        if spec is None:
+            return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        if isinstance(value, list):
+            return ", ".join(self._one(spec, item) for item in value)
+        return self._one(spec, value)
+
+    def _one(self, spec: FieldSpec, value: Any) -> str:
+        if spec.type in (FieldType.SELECT, FieldType.MULTI_SELECT):
+            return next((o.label for o in spec.options if o.value == value), str(value))
+        if spec.type == FieldType.USER:
+            user = _uuid_or_none(value)
+            return self.names.get(user, str(value)) if user else str(value)
+        if spec.type == FieldType.RELATION:
+            return self.titles.get((str(spec.settings.get("target")), str(value)), str(value))
+        if spec.type == FieldType.RECORD_LINK and isinstance(value, dict):
+            title = self.titles.get((str(value.get("object")), str(value.get("id"))), str(value.get("id")))
+            return f"{value.get('object')}: {title}"
+        if spec.type == FieldType.CURRENCY and isinstance(value, dict):
+            return format_money(value)
+        if spec.type == FieldType.BOOLEAN:
+            return "Yes" if value is True else "No" if value is False else str(value)
+        if spec.type == FieldType.PERCENT:
+            return f"{value}%"
+        if spec.type == FieldType.RATING:
+            return f"{value}/{spec.settings.get('max', 5)}"
+        return value if isinstance(value, str) else json.dumps(value)
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# -- the change list --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    field: str | None = None
+    actor_user_id: str | None = None
+    source: str | None = None
+    since: str | None = None
+    until: str | None = None
+    after: str | None = None
+    limit: int = 50
+
+
+def _encode_cursor(changed_at: datetime, row_id: uuid.UUID) -> str:
+    raw = json.dumps([format_datetime(changed_at), str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return parse_instant(str(at), "query.after"), uuid.UUID(str(row_id))
+    except (ValueError, TypeError, binascii.Error, ValidationFailed):
+        raise invalid("query.after", "Not a cursor this endpoint gave out.", "invalid_cursor") from None
+
+
+async def list_history(
+    service: RecordService, hooks: Hooks, object_name: str, record_id: str, query: HistoryQuery
+) -> dict[str, Any]:
+    """A record's changes, newest first, without fields hidden from the caller; keyset pages."""
+    service.principal.require(object_name, "read")
+    schema = await service.schema(object_name)
+    record = await find_record(service, schema, record_id, live=False)
+    conditions = list(_rows_of(schema, service.tenant_id, record.id))
+    if query.field is not None:
+        if spec_of(schema, query.field) is None or is_hidden(service, schema, query.field):
+            raise invalid("query.field", f"Unknown field '{query.field[:64]}'.", "unknown_field")
+        conditions.append(FieldHistory.field == query.field)
+    hidden = sorted(
+        name
+        for name in (*schema.fields, *schema.archived)
+        if name != query.field and is_hidden(service, schema, name)
+    )
+    if hidden:
+        conditions.append(FieldHistory.field.not_in(hidden))
+    if query.actor_user_id is not None:
+        actor = _uuid_or_none(query.actor_user_id)
+        if actor is None:
+            raise invalid("query.actor_user_id", "Not a valid id (UUID).", "uuid_parsing")
+        conditions.append(FieldHistory.actor_user_id == actor)
+    if query.source is not None:
+        if query.source not in SOURCES:
+            raise invalid("query.source", f"Expected one of: {', '.join(SOURCES)}.", "invalid_option")
+        conditions.append(FieldHistory.source == query.source)
+    if query.since is not None:
+        conditions.append(FieldHistory.changed_at >= parse_instant(query.since, "query.since"))
+    if query.until is not None:
+        conditions.append(FieldHistory.changed_at <= parse_instant(query.until, "query.until"))
+    if query.after is not None:
+        at, last_id = _decode_cursor(query.after)
+        conditions.append(
+            or_(FieldHistory.changed_at < at, and_(FieldHistory.changed_at == at, FieldHistory.id < last_id))
+        )
+    limit = max(1, min(query.limit, 200))
+    rows = list(
+        (
+            await service.session.scalars(
+                select(FieldHistory)
+                .where(*conditions)
+                .order_by(FieldHistory.changed_at.desc(), FieldHistory.id.desc())
+                .limit(limit + 1)
+            )
+        ).all()
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(rows[-1].changed_at, rows[-1].id)
+    # Fields that no longer exist are not in the schema: their role rules still apply.
+    rows = [row for row in rows if spec_of(schema, row.field) or not is_hidden(service, schema, row.field)]
+    displays = Displays(service, hooks)
+    for row in rows:
+        spec = spec_of(schema, row.field)
+        displays.want(spec, row.old_value)
+        displays.want(spec, row.new_value)
+        displays.want_user(row.actor_user_id)
+    await displays.resolve()
+    return {"items": [_item(schema, displays, row) for row in rows], "next_cursor": next_cursor}
+
+
+def _item(schema: ObjectSchema, displays: Displays, row: FieldHistory) -> dict[str, Any]:
+    spec = spec_of(schema, row.field)
+    if row.actor_api_key_id is not None:
+        kind = "api_key"
+    elif row.actor_user_id is not None:
+        kind = "user"
+    else:
+        kind = "system"
+    return {
+        "id": str(row.id),
+        "change_set_id": str(row.change_set_id),
+        "op": row.op,
+        "field": row.field,
+        "field_label": spec.label if spec else row.field,
+        "field_type": str(spec.type) if spec else None,
+        "old_value": row.old_value,
+        "new_value": row.new_value,
+        "old_display": displays.show(spec, row.old_value),
+        "new_display": displays.show(spec, row.new_value),
+        "changed_at": format_datetime(row.changed_at),
+        "source": row.source,
+        "actor": {
+            "type": kind,
+            "id": str(row.actor_api_key_id or row.actor_user_id) if kind != "system" else None,
+            "user_id": str(row.actor_user_id) if row.actor_user_id else None,
+            "name": displays.user_name(row.actor_user_id),
+        },
+    }
+
+
+# -- time in each value -----------------------------------------------------------------------------------
+async def durations(
+    service: RecordService, hooks: Hooks, object_name: str, record_id: str, field_name: str
+) -> dict[str, Any]:
+    """Stints of a single-valued select/relation/user field: a stint ends when the value changes or the record
+    is deleted, and a restore starts a new one. Empty values make no stint; the current one runs to now."""
+    service.principal.require(object_name, "read")
+    schema = await service.schema(object_name)
+    spec = spec_of(schema, field_name)
+    if spec is None or spec is DELETED or is_hidden(service, schema, field_name):
+        raise invalid("query.field", f"Unknown field '{field_name[:64]}'.", "unknown_field")
+    if spec.type not in DURATION_TYPES or spec.is_list:
+        raise invalid(
+            "query.field",
+            "Durations need a single-valued select, relation or user field.",
+            "unsupported_field",
+        )
+    record = await find_record(service, schema, record_id, live=False)
+    where = _rows_of(schema, service.tenant_id, record.id)
+    started = await service.session.scalar(select(func.min(FieldHistory.changed_at)).where(*where))
+    rows = (
+        await service.session.execute(
+            select(
+                FieldHistory.field,
+                FieldHistory.op,
+                FieldHistory.old_value,
+                FieldHistory.new_value,
+                FieldHistory.changed_at,
+            )
+            .where(*where, FieldHistory.field.in_([spec.name, DELETED.name]))
+            .order_by(FieldHistory.changed_at, FieldHistory.id)
+        )
+    ).all()
+    stints: list[list[Any]] = []  # [value, entered_at, left_at | None]
+    alive, current = True, None
+    first = next((r for r in rows if r[0] == spec.name), None)
+    if first is not None and first[1] != "create" and first[2] is not None and started and started < first[4]:
+        # The value before the first recorded change held since the record began (imported history).
+        current = first[2]
+        stints.append([current, started, None])
+    for name, op, _old, new, at in rows:
+        if name == DELETED.name:
+            if op == "delete" and alive and stints and stints[-1][2] is None:
+                stints[-1][2] = at
+            elif op == "restore" and not alive and current is not None:
+                stints.append([current, at, None])
+            alive = op != "delete"
+            continue
+        if new == current:
+            continue
+        if alive and stints and stints[-1][2] is None:
+            stints[-1][2] = at
+        current = new
+        if alive and new is not None:
+            stints.append([new, at, None])
+    now = clock.utcnow()
+    displays = Displays(service, hooks)
+    for value, _, _ in stints:
+        displays.want(spec, value)
+    await displays.resolve()
+    items: list[dict[str, Any]] = []
+    totals: dict[str, dict[str, Any]] = {}
+    for value, entered, left in stints:
+        seconds = ((left or now) - entered).total_seconds()
+        items.append(
+            {
+                "value": value,
+                "display": displays.show(spec, value),
+                "entered_at": format_datetime(entered),
+                "left_at": format_datetime(left) if left else None,
+                "duration_seconds": seconds,
+            }
+        )
+        key = json.dumps(value, sort_keys=True)
+        total = totals.setdefault(
+            key,
+            {"value": value, "display": displays.show(spec, value), "total_seconds": 0.0, "times_entered": 0},
+        )
+        total["total_seconds"] += seconds
+        total["times_entered"] += 1
+    return {"field": spec.name, "items": items, "totals": list(totals.values())}
+
+
+# -- writing the past back ----------------------------------------------------------------------------------
+async def revert(
+    service: RecordService,
+    object_name: str,
+    record_id: str,
+    raw_at: str,
+    fields: list[str] | None,
+    expected: int | None,
+) -> WriteResult:
+    """Write the values the record had at ``raw_at`` back through the normal write path (permissions,
+    validation, unique checks, history, events). Without ``fields``: every field the caller may change."""
+    at = parse_instant(raw_at, "body.as_of")
+    service.principal.require(object_name, "update")
+    schema = await service.schema(object_name)
+    record = await find_record(service, schema, record_id, live=True)
+    state = await reconstruct(service.session, schema, service.tenant_id, record.id, at)
+    if state is None:
+        raise invalid(
+            "body.as_of", "The record did not exist (or was deleted) at that instant.", "not_existing"
+        )
+    if fields is None:
+        access = service.principal.permissions.field_access
+        body = {
+            spec.name: state.values.get(spec.name)
+            for spec in schema.writable()
+            if access(schema.name, spec.name) == "write"
+            and state.values.get(spec.name) != read_value(spec, record)
+        }
+    else:
+        body = {name: state.values.get(name) for name in fields}
+    return await service.update(object_name, record_id, body, replace=False, expected=expected)
+
+
+def _marker(spec: FieldSpec) -> Any:
+    return [ERASED] if spec.is_list else ERASED
+
+
+async def erase(
+    service: RecordService, hooks: Hooks, object_name: str, record_id: str, fields: list[str] | None
+) -> dict[str, Any]:
+    """GDPR erasure (admins): personal values become ``ERASED`` in the record and in every history row."""
+    service.principal.require_admin()
+    schema = await service.schema(object_name)
+    record = await find_record(service, schema, record_id, live=False)
+    every = [*schema.fields.values(), *schema.archived.values()]
+    if fields is None:
+        specs = [s for s in every if not s.system and s.type in PERSONAL_TYPES]
+    else:
+        specs, errors = [], []
+        for index, name in enumerate(dict.fromkeys(fields)):
+            spec = schema.fields.get(name) or schema.archived.get(name)
+            path = f"body.fields.{index}"
+            if spec is None or spec.system:
+                errors.append(
+                    FieldError(path=path, message=f"Unknown field '{name[:64]}'.", type="unknown_field")
+                )
+            elif not spec.is_custom and spec.type not in PERSONAL_TYPES:
+                errors.append(
+                    FieldError(
+                        path=path, message="Not a field that holds personal text.", type="not_erasable"
+                    )
+                )
+            else:
+                specs.append(spec)
+        if errors:
+            raise ValidationFailed("Cannot erase: " + "; ".join(e.message for e in errors), errors=errors)
+    by_name = {spec.name: spec for spec in specs}
+    now, actor, change_set_id = clock.utcnow(), actor_of(service.principal), uuid7()
+    custom = dict(record.custom or {})
+    rows = []
+    for spec in specs:
+        before = read_value(spec, record)
+        after = None if before is None or spec.unique else _marker(spec)
+        if spec.column is not None:
+            assign_value(spec, record, after)
+        elif after is None:
+            custom.pop(spec.name, None)
+        else:
+            custom[spec.name] = after
+        rows.append(
+            FieldHistory(
+                tenant_id=service.tenant_id,
+                id=uuid7(),
+                object=schema.name,
+                record_id=record.id,
+                field=spec.name,
+                op="erase",
+                old_value=None if before is None else _marker(spec),
+                new_value=after,
+                changed_at=now,
+                change_set_id=change_set_id,
+                actor_user_id=actor.user_id,
+                actor_api_key_id=actor.api_key_id,
+                source=actor.source,
+            )
+        )
+    record.custom = custom
+    record.updated_at = now
+    # The one place stored history changes: the personal values of past rows, never when or who.
+    updated = 0
+    if by_name:
+        past = await service.session.scalars(
+            select(FieldHistory).where(
+                *_rows_of(schema, service.tenant_id, record.id), FieldHistory.field.in_(sorted(by_name))
+            )
+        )
+        for row in past:
+            marker = _marker(by_name[row.field])
+            touched = False
+            if row.old_value is not None and row.old_value != marker:
+                row.old_value, touched = marker, True
+            if row.new_value is not None and row.new_value != marker:
+                row.new_value, touched = marker, True
+            updated += touched
+    service.session.add_all(rows)
+    await service.session.flush()
+    names = [spec.name for spec in specs]
+    payload = {"object": schema.name, "id": str(record.id), "version": record.version, "fields": names}
+    emit(service.session, f"{schema.definition.singular}.erased", payload, tenant_id=service.tenant_id)
+    if hooks.audit is not None:
+        await hooks.audit(service.session, service.principal, "record.erased", None, payload)
+    return {**payload, "history_rows_updated": updated, "marker": ERASED}
+
+
+@dataclass(frozen=True, slots=True)
+class PastChange:
+    field: str
+    old_value: Any
+    new_value: Any
+    changed_at: str
+
+
+async def import_changes(
+    service: RecordService, object_name: str, record_id: str, changes: Iterable[PastChange]
+) -> int:
+    """Store past changes another CRM made (source ``import``, op ``import``) at their own timestamps."""
+    service.principal.require(object_name, "update")
+    schema = await service.schema(object_name)
+    record = await find_record(service, schema, record_id, live=True)
+    access = service.principal.permissions.field_access
+    now, actor = clock.utcnow(), actor_of(service.principal)
+    errors: list[FieldError] = []
+    denied: list[FieldError] = []
+    rows: list[FieldHistory] = []
+    change_sets: dict[datetime, uuid.UUID] = {}
+    for index, change in enumerate(changes):
+        path = f"body.changes.{index}"
+        spec = schema.fields.get(change.field)
+        if spec is None or spec.system or access(schema.name, change.field) == "hidden":
+            errors.append(
+                FieldError(
+                    path=f"{path}.field",
+                    message=f"Unknown field '{change.field[:64]}'.",
+                    type="unknown_field",
+                )
+            )
+            continue
+        if access(schema.name, change.field) != "write":
+            denied.append(
+                FieldError(
+                    path=f"{path}.field", message="Your role cannot change this field.", type="read_only"
+                )
+            )
+            continue
+        values = []
+        for key, raw in (("old_value", change.old_value), ("new_value", change.new_value)):
+            try:
+                values.append(spec.validate(raw))
+            except FieldInvalid as exc:
+                errors.append(FieldError(path=f"{path}.{key}", message=exc.message, type=exc.type))
+        try:
+            at = parse_instant(change.changed_at, f"{path}.changed_at")
+        except ValidationFailed as exc:
+            errors.extend(exc.errors or [])
+            continue
+        if at > now:
+            errors.append(
+                FieldError(path=f"{path}.changed_at", message="Must not be in the future.", type="in_future")
+            )
+        if len(values) == 2 and not errors:
+            rows.append(
+                FieldHistory(
+                    tenant_id=service.tenant_id,
+                    id=uuid7(),
+                    object=schema.name,
+                    record_id=record.id,
+                    field=spec.name,
+                    op="import",
+                    old_value=values[0],
+                    new_value=values[1],
+                    changed_at=at,
+                    change_set_id=change_sets.setdefault(at, uuid7()),
+                    actor_user_id=actor.user_id,
+                    actor_api_key_id=actor.api_key_id,
+                    source="import",
+                )
+            )
+    if errors:
+        raise ValidationFailed(
+            "The changes are not valid: " + "; ".join(f"{e.path}: {e.message}" for e in errors[:5]),
+            errors=errors,
+        )
+    if denied:
+        raise Forbidden("Your role cannot change: " + ", ".join(e.path for e in denied) + ".", errors=denied)
+    service.session.add_all(rows)
+    await service.session.flush()
+    return len(rows)
