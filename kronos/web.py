@@ -1,6 +1,6 @@
 """Serving the built web app (``frontend/dist``) next to the API, on the same port.
 
-One ASGI app mounted at ``/``, after every router, so it only sees requests no route matched:
+One ASGI app set as the router's ``default``, so it only sees requests no route matched:
 
 - ``/api/...`` and the other server paths (``/docs``, ``/openapi.json``, health, metrics) stay the API's: an
   unknown one is a JSON 404 problem (or 405 when another method would match), never the app's HTML.
@@ -165,10 +165,11 @@ def _looks_like_file(path: str) -> bool:
 
 
 def mount_web_app(app: FastAPI, dist: Path) -> None:
-    """Serve the app built into ``dist`` at ``/`` (call last: the mount takes every path no route took).
-    Without a build, ``/`` says where the API is and how to build the app."""
+    """Serve the app built into ``dist`` for every request no route takes: it becomes the router's
+    ``default`` (what answers when nothing matched), not a mount at ``/``, so routes added later — by a
+    plugin, or a test — still come first. Without a build, ``/`` says where the API is and how to build it."""
     if (dist / "index.html").is_file():
-        app.mount("/", WebApp(app, dist), name="web")
+        app.router.default = WebApp(app, dist)
         return
 
     @app.get("/", include_in_schema=False)

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -125,7 +126,7 @@ def configure_sqlite(engine: AsyncEngine, *, begin: str = "BEGIN", foreign_keys:
 
 def create_engine(settings: Settings, *, for_writes: bool) -> AsyncEngine:
     url = make_url(settings.effective_database_url)
-    kwargs: dict[str, Any] = {"echo": settings.db_echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": settings.db_echo}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +142,23 @@ def create_engine(settings: Settings, *, for_writes: bool) -> AsyncEngine:
             "server_settings": {"application_name": "kronos", "timezone": "UTC"},
         },
     }
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine.pool, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pessimistic disconnect handling without a round trip per checkout.
+
+    SQLAlchemy's ``pool_pre_ping`` costs three round trips on asyncpg (BEGIN, a ping, ROLLBACK) every time a
+    connection leaves the pool, twice per request. A connection the server closed (a restart, an idle
+    timeout, ``pg_terminate_backend``) is already marked closed by asyncpg, which read the socket's EOF on the
+    event loop; refusing it here makes the pool drop it and hand out another (SQLAlchemy retries the
+    checkout), so the request never sees the dead connection.
+    """
+    connection = getattr(dbapi_connection, "_connection", None)
+    if connection is not None and connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 class Database:

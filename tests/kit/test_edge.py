@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -62,30 +64,38 @@ async def test_readyz_is_503_naming_the_component_that_is_down(database_url: str
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
     await client.get("/healthz")
     await client.get("/healthz")
-    await client.get("/no/such/route/123")
+    await client.get("/api/v1/no/such/route/123/x")
     text = (await client.get("/metrics")).text
     assert 'kronos_http_requests_total{method="GET",route="/healthz",status="200"} 2.0' in text
     # Unmatched paths share one label, so a scanner cannot blow up the series count.
     assert 'route="<unmatched>",status="404"' in text
-    assert "/no/such/route/123" not in text
+    assert "/api/v1/no/such/route/123/x" not in text
     assert "kronos_http_request_duration_seconds_bucket" in text
     assert 'kronos_db_pool_connections{state="checked_out"}' in text
 
 
 async def test_database_restart_does_not_need_an_app_restart(client: httpx.AsyncClient, app: FastAPI) -> None:
-    """Pre-ping: connections the server dropped (a PostgreSQL restart) are replaced, not handed out."""
+    """Connections the server dropped (a PostgreSQL restart) are replaced at checkout, not handed out."""
     db = app.state.db
     if db.dialect != "postgresql":
         pytest.skip("kills server-side connections; PostgreSQL only")
-    assert (await client.get("/readyz")).status_code == 200  # the pool now holds a live connection
-    async with db.write_engine.connect() as connection:
-        await connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND application_name = 'kronos'"
-            )
-        )
-    await db.write_engine.dispose(close=False)  # forget our own checker connection, keep the killed ones
-    response = await client.get("/readyz")
-    assert response.status_code == 200, response.text
+    # Fill the pool with idle connections, so the next requests would be handed these very ones.
+    held = [await db.write_engine.connect() for _ in range(3)]
+    for connection in held:
+        await connection.execute(text("SELECT 1"))
+    pids = {int((await c.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()) for c in held}
+    for connection in held:
+        await connection.close()
+    killer = await asyncpg.connect(
+        db.write_engine.url.render_as_string(hide_password=False).replace("+asyncpg", "")
+    )
+    try:
+        await killer.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(pids))
+    finally:
+        await killer.close()
+    await asyncio.sleep(0.2)  # the server's FIN reaches our sockets
+    checked_in = db.write_engine.pool.checkedin()
+    assert checked_in >= 3
+    for _ in range(4):
+        response = await client.get("/readyz")
+        assert response.status_code == 200, response.text

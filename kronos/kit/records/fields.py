@@ -188,7 +188,9 @@ class FieldSpec:
 
 def format_datetime(value: datetime) -> str:
     """Fixed-width UTC ISO 8601 with microseconds: text order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _text(spec: FieldSpec, value: Any, default_max: int = TEXT_MAX) -> str:

@@ -85,11 +85,43 @@ class ObjectDefinition:
         return next((spec for spec in self.fields if spec.name == self.owner_field), None)
 
 
+# Reads one field's canonical JSON value off a loaded record or row.
+Reader = Callable[[Any], Any]
+
+
+def field_reader(spec: FieldSpec) -> Reader:
+    """A function doing what ``write.read_value`` does for ``spec``, with the decisions taken once."""
+    column = spec.column
+    name = spec.name
+    if column is None:
+        return lambda record: (record.custom or {}).get(name)
+    currency = spec.currency_column
+    if currency is not None:
+
+        def money(record: Any) -> Any:
+            amount = getattr(record, column)
+            if amount is None:
+                return None
+            return {"amount_minor": int(amount), "currency": str(getattr(record, currency)).strip()}
+
+        return money
+    convert = spec.from_column
+    return lambda record: convert(getattr(record, column))
+
+
 @dataclass(frozen=True, slots=True)
 class ObjectSchema:
     definition: ObjectDefinition
     fields: dict[str, FieldSpec]  # active fields, by api name, system fields included
     archived: dict[str, FieldSpec] = field(default_factory=dict)
+    # Built on first use: schemas are cached across requests, so serializing a page costs one call per value.
+    _readers: list[tuple[str, bool, Reader]] = field(default_factory=list, compare=False, repr=False)
+
+    def readers(self) -> list[tuple[str, bool, Reader]]:
+        """(name, holds a list, reader) for every active field, in display order."""
+        if not self._readers:
+            self._readers.extend((spec.name, spec.is_list, field_reader(spec)) for spec in self.ordered())
+        return self._readers
 
     @property
     def name(self) -> str:

@@ -137,10 +137,10 @@ class RecordService:
     # -- output ---------------------------------------------------------------------------------------
     def serialize(self, schema: ObjectSchema, record: Any, shown: set[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for spec in schema.ordered():
-            if spec.name in shown:
-                value = read_value(spec, record)
-                out[spec.name] = [] if value is None and spec.is_list else value
+        for name, is_list, read in schema.readers():
+            if name in shown:
+                value = read(record)
+                out[name] = [] if value is None and is_list else value
         return out
 
     def projection(self, schema: ObjectSchema, fields: str | None) -> set[str]:

@@ -30,6 +30,11 @@ class RoleRepository(TenantRepository[Role]):
         await self.session.delete(role)
 
 
+# Built once: an alias made per call re-adapts every column it touches (costly on a hot path).
+_MANAGER = aliased(TeamMember, name="manager")
+_MEMBER = aliased(TeamMember, name="member")
+
+
 class MembershipQueries:
     """The reads access control needs from memberships (the identity module owns the table)."""
 
@@ -67,7 +72,7 @@ class MembershipQueries:
         """Everything a request's principal needs, in one round trip: the member's role key (and a custom
         role's permissions and version), the members of the teams they manage, and the workspace's schema
         version (``kronos.kit.records.objects``). None if they are not a member."""
-        manager, member = aliased(TeamMember), aliased(TeamMember)
+        manager, member = _MANAGER, _MEMBER
         dialect = self.session.get_bind().dialect.name
         ids = (
             func.string_agg(cast(member.user_id, Text), ",")
