@@ -28,7 +28,7 @@ from kronos.kit.records import idempotency
 from kronos.kit.records.batch import BatchFailed, BatchRequest, BatchResult, BatchWriter, TooManyRecords
 from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry
 from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
-from kronos.kit.records.write import DuplicateValue, VersionMismatch, WriteResult
+from kronos.kit.records.write import DuplicateValue, StillReferenced, VersionMismatch, WriteResult
 
 _LIST_PARAMS = {"filter", "sort", "after", "limit", "fields", "count", "expand"}
 _BRACKET_KEY = re.compile(r"^[^\[\]]+\[[^\[\]]*\]$")
@@ -346,6 +346,29 @@ async def delete_record(
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     result = await service.delete(object, id, _expected_version(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": f'"{result.record.version}"'})
+
+
+@records_router.post(
+    "/{object}/{id}/purge",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=responses(Unauthorized, Forbidden, NotFound, StillReferenced),
+)
+async def purge_record(
+    object: str,
+    id: str,
+    request: Request,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+) -> Response:
+    """Remove a deleted record for good (admins; delete it first). Its row goes; its history stays, ending
+    with a ``purge`` entry, as the record of what existed — erase personal data first (``/erase``) if it must
+    go too. 409 while other records still point at it."""
+    service = _service(request, session, registry, principal)
+    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
+    await service.purge(object, id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @records_router.post("/{object}/{id}/restore", response_model=Record, responses=_POST_ERRORS)

@@ -27,7 +27,7 @@ from kronos.kit.records.query import (
     encode_cursor,
     parse_filters,
 )
-from kronos.kit.records.write import Actor, WriteResult, read_value, write_record
+from kronos.kit.records.write import Actor, WriteResult, purge_record, read_value, write_record
 
 Mode = Literal["create", "update", "replace"]
 DEFAULT_LIMIT = 50
@@ -324,6 +324,12 @@ class RecordService:
         schema = await self.schema(object_name)
         record = await self._load(schema, record_id, deleted=True)
         return await self._write(schema, "restore", record, {}, None)
+
+    async def purge(self, object_name: str, record_id: str) -> None:
+        self.principal.require_admin()
+        schema = await self.schema(object_name)
+        record = await self._load(schema, record_id, deleted=True)
+        await purge_record(self.session, schema, self.tenant_id, record, actor_of(self.principal))
 
     async def _write(
         self, schema: ObjectSchema, op: Any, record: Any, changes: dict[str, Any], expected: int | None

@@ -50,6 +50,10 @@ class DuplicateValue(Conflict):
     code = "duplicate_value"
 
 
+class StillReferenced(Conflict):
+    code = "still_referenced"
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who makes a change and through what; stored on every history row of the change set."""
@@ -248,6 +252,53 @@ async def write_record(
         tenant_id,
     )
     return WriteResult(record, [name for name, _, _ in diffs], change_set_id)
+
+
+async def purge_record(
+    session: AsyncSession, schema: ObjectSchema, tenant_id: uuid.UUID, record: Any, actor: Actor
+) -> None:
+    """Delete a (soft-deleted) record's row for good. History is kept and gains a ``purge`` row; the
+    outbox gets ``<singular>.purged``. A foreign key still pointing at the row: a 409 that changes nothing."""
+    now = utcnow()
+    change_set_id = uuid7()
+    session.add(
+        FieldHistory(
+            tenant_id=tenant_id,
+            id=uuid7(),
+            object=schema.name,
+            record_id=record.id,
+            field="deleted_at",
+            op="purge",
+            old_value=_iso(record.deleted_at),
+            new_value=None,
+            changed_at=now,
+            change_set_id=change_set_id,
+            actor_user_id=actor.user_id,
+            actor_api_key_id=actor.api_key_id,
+            source=actor.source,
+        )
+    )
+    await session.delete(record)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise StillReferenced(
+            f"Other records still point at this {schema.definition.label.lower()}; "
+            "change or purge them first."
+        ) from None
+    _emit(
+        session,
+        f"{schema.definition.singular}.purged",
+        {
+            "object": schema.name,
+            "id": str(record.id),
+            "change_set_id": str(change_set_id),
+            "actor_user_id": str(actor.user_id) if actor.user_id else None,
+            "source": actor.source,
+        },
+        tenant_id,
+    )
 
 
 def _iso(value: Any) -> Any:
