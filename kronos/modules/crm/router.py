@@ -13,7 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from kronos.kit.auth import CurrentPrincipal
 from kronos.kit.deps import DbSession
 from kronos.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed, responses
-from kronos.kit.records.router import IfMatch, Registry, _expected_version
+from kronos.kit.records import idempotency
+from kronos.kit.records.router import (
+    _IDEMPOTENCY_ERRORS,
+    IdempotencyKeyHeader,
+    IfMatch,
+    Registry,
+    _expected_version,
+)
 from kronos.kit.records.service import RecordService
 from kronos.kit.records.write import DuplicateValue, VersionMismatch
 from kronos.modules.crm.service import DealDraft, LeadAlreadyConverted, change_lead_status, convert_lead
@@ -77,7 +84,8 @@ async def set_lead_status(
 
 @router.post(
     "/{id}/convert",
-    responses={**_ERRORS, **responses(LeadAlreadyConverted, DuplicateValue)},
+    responses={**_ERRORS, **responses(LeadAlreadyConverted, DuplicateValue, *_IDEMPOTENCY_ERRORS)},
+    response_model=ConversionOut,
 )
 async def convert(
     id: str,
@@ -87,21 +95,28 @@ async def convert(
     principal: CurrentPrincipal,
     body: LeadConvert | None = None,
     if_match: IfMatch = None,
-) -> ConversionOut:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
     """Convert a lead in one transaction: a contact (the existing one with the lead's e-mail, else a new one),
     a company (matched by the e-mail's domain or the company name, else created), optionally a deal, all
     linked; the lead becomes ``converted`` with its ``converted_*`` ids. Every record touched gets its
     history and event. Needs create permission on whatever it creates; 409 if the lead is converted."""
     body = body or LeadConvert()
+    payload = body.model_dump(mode="json")
+    claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", payload)
+    if not isinstance(claim, idempotency.Claim):
+        return claim  # a retry: the first response, and nothing converted twice
     records = _records(request, session, registry, principal)
     draft = DealDraft(**body.create_deal.model_dump()) if body.create_deal else None
     conversion = await convert_lead(
         records, id, deal=draft, company_name=body.company_name, expected=_expected_version(if_match)
     )
     schema, shown = await records.shown_fields("leads")
-    return ConversionOut(
+    out = ConversionOut(
         lead=records.serialize(schema, conversion.lead.record, shown),
         contact=conversion.contact,
         company=conversion.company,
         deal=conversion.deal,
-    )
+    ).model_dump(mode="json")
+    await claim.store(200, out)
+    return out

@@ -170,3 +170,21 @@ async def test_conversion_is_atomic_and_checks_permissions(world: World) -> None
     stranger = world.auth(tenant=world.other_tenant)
     other = await world.create("leads", {"last_name": "Z"})
     assert (await client.post(f"/api/v1/leads/{other['id']}/convert", headers=stranger)).status_code == 404
+
+
+async def test_a_retried_conversion_converts_once(world: World) -> None:
+    lead = await world.create(
+        "leads", {"last_name": "Retry", "email": "ada@retry.example", "company_name": "Retry"}
+    )
+    headers = {**world.auth(), "Idempotency-Key": "convert-once-1"}
+    url = f"/api/v1/leads/{lead['id']}/convert"
+    body = {"create_deal": {"name": "Retry deal"}}
+    first = await world.client.post(url, json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    counts = await _counts(world)
+    again = await world.client.post(url, json=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert await _counts(world) == counts  # no second contact, company or deal
+    reused = await world.client.post(url, json={}, headers=headers)
+    assert reused.status_code == 422  # the same key with another body is a client bug
