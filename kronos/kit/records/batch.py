@@ -37,7 +37,7 @@ from kronos.kit.records.fields import FieldInvalid, FieldSpec, FieldType
 from kronos.kit.records.objects import ObjectSchema
 from kronos.kit.records.query import QueryCompiler
 from kronos.kit.records.service import RecordService, actor_of
-from kronos.kit.records.write import DuplicateValue, Op, read_value, write_record
+from kronos.kit.records.write import Op, read_value, write_record
 
 MAX_RECORDS = 1000
 Operation = Literal["create", "update", "upsert", "delete"]
@@ -325,7 +325,7 @@ class BatchWriter:
         )
         if spec is None or hidden or spec.system:
             raise _bad("body.match_on", f"Unknown field '{name[:64]}'.", "unknown_field")
-        if not spec.unique or spec.type not in _MATCHABLE or (spec.is_list and not spec.many):
+        if not spec.unique or spec.is_list or spec.type not in _MATCHABLE:
             raise _bad(
                 "body.match_on",
                 f"'{name}' is not a unique single-value field; an upsert matches on one "
@@ -339,7 +339,7 @@ class BatchWriter:
         return sorted(
             spec.name
             for spec in schema.fields.values()
-            if spec.unique and spec.type in _MATCHABLE and not (spec.is_list and not spec.many)
+            if spec.unique and not spec.is_list and spec.type in _MATCHABLE
         )
 
     async def _plan_upsert(self, schema: ObjectSchema) -> list[_Item]:
@@ -359,14 +359,11 @@ class BatchWriter:
                     value = spec.validate(body.get(spec.name))
                 except FieldInvalid as exc:
                     raise _bad(f"body.{spec.name}", exc.message, exc.type) from None
-                if value is None or value == []:
+                if value is None:
                     raise _bad(f"body.{spec.name}", "The value to match on is required.", "missing")
-                # A list field (a contact's e-mails) matches a record holding any one of its values.
-                keys = list(dict.fromkeys(value)) if spec.many else [value]
-                repeated = next((key for key in keys if key in first_with), None)
-                if repeated is not None:
+                if value in first_with:
                     raise DuplicateInBatch(
-                        f"Record {first_with[repeated]} of this batch has the same {spec.name}.",
+                        f"Record {first_with[value]} of this batch has the same {spec.name}.",
                         errors=[
                             FieldError(
                                 path=f"body.{spec.name}",
@@ -375,26 +372,15 @@ class BatchWriter:
                             )
                         ],
                     )
-                for key in keys:
-                    first_with[key] = index
-                values[index] = keys
+                first_with[value] = index
+                values[index] = value
             except KronosError as exc:
                 item.error = exc
-        matches = await self._matches(schema, spec, {key for keys in values.values() for key in keys})
-        for index, keys in values.items():
+        matches = await self._matches(schema, spec, set(values.values()))
+        for index, value in values.items():
             item, body = items[index], bodies[index]
-            found = {id(matches[key]): matches[key] for key in keys if key in matches}
-            record = next(iter(found.values()), None)
+            record = matches.get(value)
             try:
-                if len(found) > 1:
-                    raise DuplicateValue(
-                        f"These {spec.name} belong to {len(found)} different records; upsert one at a time.",
-                        errors=[
-                            FieldError(
-                                path=f"body.{spec.name}", message="Matches several records.", type="ambiguous"
-                            )
-                        ],
-                    )
                 if record is None:
                     if item.expected is not None:
                         raise PreconditionFailed(
@@ -414,18 +400,13 @@ class BatchWriter:
             return {}
         model = schema.model
         compiler = QueryCompiler(schema, set(schema.fields), self.service.dialect)
-        if spec.many:
-            condition = compiler.array_overlaps(spec, sorted(values))
-        else:
-            condition = compiler.column(spec).in_([compiler.bind(spec, value) for value in values])
+        column = compiler.column(spec)
         rows = await self.session.scalars(
             select(model).where(
                 *schema.definition.scope(self.service.tenant_id),
                 model.deleted_at.is_(None),
                 self.service.visibility(schema),
-                condition,
+                column.in_([compiler.bind(spec, value) for value in values]),
             )
         )
-        if not spec.many:
-            return {read_value(spec, row): row for row in rows}
-        return {key: row for row in rows for key in read_value(spec, row) or () if key in values}
+        return {read_value(spec, row): row for row in rows}

@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Text,
     and_,
     cast,
     exists,
@@ -39,7 +38,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 
 from kronos.kit.errors import FieldError, ValidationFailed
 from kronos.kit.records.fields import (
@@ -201,17 +200,6 @@ class QueryCompiler:
             )
             return exists(select(literal(1)).select_from(each).where(match))
         return exists(select(literal(1)).select_from(each).where(each.c.value == value))
-
-    def array_overlaps(self, spec: FieldSpec, values: list[str]) -> ColumnElement[bool]:
-        """A list of strings holds at least one of ``values`` (PostgreSQL: ``?|``, served by a GIN index)."""
-        column = self.column(spec)
-        if self.dialect == "postgresql":
-            return column.op("?|")(cast(values, ARRAY(Text)))  # type: ignore[no-any-return]
-        if spec.column is not None:
-            each = func.json_each(column).table_valued("value")
-        else:
-            each = func.json_each(self.model.custom, f'$."{spec.name}"').table_valued("value")
-        return exists(select(literal(1)).select_from(each).where(each.c.value.in_(values)))
 
     # -- filters ----------------------------------------------------------------------------------------
     def where(self, node: Node) -> ColumnElement[bool]:

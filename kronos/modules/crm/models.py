@@ -55,7 +55,6 @@ class Contact(RecordMixin, TenantModel):
         Index("ix_contacts_tenant_id_company_id", "tenant_id", "company_id"),
         Index("ix_contacts_tenant_id_owner_id", "tenant_id", "owner_id"),
         Index("ix_contacts_tenant_id_created_at", "tenant_id", "created_at"),
-        # PostgreSQL also has ix_contacts_emails, a GIN index on emails (migration bc0f0a000010): SQLite has none.
     )
 
     first_name: Mapped[str | None] = mapped_column(String(255))

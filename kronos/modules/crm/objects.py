@@ -82,15 +82,7 @@ CONTACTS = ObjectDefinition(
         _text("first_name", "First name", 1),
         _text("last_name", "Last name", 2, required=True),
         FieldSpec(
-            "emails",
-            "E-mails",
-            FieldType.EMAIL,
-            column="emails",
-            many=True,
-            lowercase=True,
-            unique=True,
-            position=3,
-            help_text="Unique in the workspace: no two live contacts share an address.",
+            "emails", "E-mails", FieldType.EMAIL, column="emails", many=True, lowercase=True, position=3
         ),
         FieldSpec("phones", "Phones", FieldType.PHONE, column="phones", many=True, position=4),
         _text("job_title", "Job title", 5),
