@@ -1,0 +1,73 @@
+/**
+ * Starts `kronos serve` on a free port with a fresh SQLite database in a temp dir, waits for /readyz, and
+ * passes the address (and the log file, where development-mode mail lands) to the tests via the environment.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, openSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const OWNER_EMAIL = "owner@e2e.example";
+export const OWNER_PASSWORD = "Owner-e2e-Passw0rd!";
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+    });
+  });
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  if (!existsSync(join(repo, "frontend", "dist", "index.html"))) {
+    throw new Error("frontend/dist is missing: run `npm run build` (or `make test`) before the e2e tests");
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "kronos-e2e-"));
+  const log = join(dir, "server.log");
+  const out = openSync(log, "a");
+  const venv = join(repo, ".venv", "bin", "kronos");
+  const command = existsSync(venv) ? venv : "kronos";
+  const child = spawn(command, ["serve"], {
+    cwd: repo,
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KRONOS_"))),
+      KRONOS_ENV: "development", // mail (invitation links) is written to the log in development
+      KRONOS_DATA_DIR: dir,
+      KRONOS_DATABASE_URL: `sqlite+aiosqlite:///${join(dir, "kronos.db")}`,
+      KRONOS_HOST: "127.0.0.1",
+      KRONOS_PORT: String(port),
+      KRONOS_ADMIN_EMAIL: OWNER_EMAIL,
+      KRONOS_ADMIN_PASSWORD: OWNER_PASSWORD,
+      KRONOS_LOG_FORMAT: "json",
+      KRONOS_LOGIN_FAILURE_DELAY: "0",
+    },
+    stdio: ["ignore", out, out],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`kronos serve exited with ${child.exitCode}; see ${log}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`kronos serve did not become ready; see ${log}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  process.env.KRONOS_E2E_BASE = base;
+  process.env.KRONOS_E2E_LOG = log;
+  return async () => {
+    child.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 1500));
+    if (child.exitCode === null) child.kill("SIGKILL");
+    if (!process.env.KRONOS_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+  };
+}

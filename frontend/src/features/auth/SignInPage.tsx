@@ -1,0 +1,112 @@
+import { useState } from "react";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { api, call } from "@/api/client";
+import { ApiError } from "@/api/problem";
+import { useAuth } from "@/auth/AuthProvider";
+import { Button } from "@/ui/Button";
+import { FormError, TextField } from "@/ui/Field";
+import { AuthLayout } from "./AuthLayout";
+import { useSubmit } from "./useForm";
+
+/** Only same-site paths: `?next=https://evil.example` must not become an open redirect. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export default function SignInPage() {
+  const { signIn, status } = useAuth();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get("next"));
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [otp, setOtp] = useState("");
+  const [needsOtp, setNeedsOtp] = useState(false);
+
+  const form = useSubmit(["email", "password", "otp"], async () => {
+    try {
+      const tokens = await call(
+        api.POST("/api/v1/auth/login", { body: { email, password, otp: needsOtp ? otp : undefined } }),
+      );
+      await signIn(tokens);
+      navigate(next, { replace: true });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "otp_required") {
+        setNeedsOtp(true);
+        return;
+      }
+      throw error;
+    }
+  });
+
+  if (status === "signed-in") return <Navigate to={next} replace />;
+
+  return (
+    <AuthLayout
+      title={needsOtp ? "Two-factor authentication" : "Sign in to KronosCRM"}
+      subtitle={needsOtp ? "Enter the code from your authenticator app, or a recovery code." : undefined}
+      footer={
+        <>
+          New here?{" "}
+          <Link to="/signup" className="font-medium text-accent-text hover:underline">
+            Create a workspace
+          </Link>
+        </>
+      }
+    >
+      <form onSubmit={form.onSubmit} className="space-y-4" noValidate>
+        <FormError message={form.formError} />
+        {needsOtp ? (
+          <TextField
+            label="Authentication code"
+            name="otp"
+            autoComplete="one-time-code"
+            inputMode="numeric"
+            autoFocus
+            value={otp}
+            onChange={(e) => setOtp(e.target.value)}
+            error={form.fieldErrors.otp}
+          />
+        ) : (
+          <>
+            <TextField
+              label="E-mail"
+              name="email"
+              type="email"
+              autoComplete="username"
+              autoFocus
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              error={form.fieldErrors.email}
+            />
+            <TextField
+              label="Password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              error={form.fieldErrors.password}
+            />
+          </>
+        )}
+        <Button type="submit" variant="primary" className="h-9 w-full" loading={form.pending}>
+          {needsOtp ? "Verify" : "Sign in"}
+        </Button>
+        {needsOtp ? (
+          <button type="button" className="w-full text-center text-sm text-muted hover:text-fg" onClick={() => setNeedsOtp(false)}>
+            Back
+          </button>
+        ) : (
+          <p className="text-center text-sm">
+            <Link to="/forgot-password" className="text-muted hover:text-fg">
+              Forgot your password?
+            </Link>
+          </p>
+        )}
+      </form>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,16 @@
+export function Spinner({ size = 16, label }: { size?: number; label?: string }) {
+  return (
+    <svg
+      className="animate-spin text-current"
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      role={label ? "status" : undefined}
+      aria-label={label}
+      aria-hidden={label ? undefined : true}
+    >
+      <circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" strokeOpacity="0.25" strokeWidth="3" />
+      <path d="M21 12a9 9 0 0 0-9-9" fill="none" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+    </svg>
+  );
+}
