@@ -183,7 +183,10 @@ export function FieldEditor(props: EditorProps) {
     case "user":
       return <UserSelect {...props} common={common} />;
     case "currency": {
-      const money = draft as { amount: string; currency: string };
+      // The draft can still be another field's for one render while the editor moves between cells.
+      const money = (
+        draft !== null && typeof draft === "object" && "amount" in draft ? draft : { amount: "", currency: "" }
+      ) as { amount: string; currency: string };
       return (
         <div className="flex gap-1" onKeyDown={keys}>
           <input
