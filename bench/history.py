@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import asyncpg
 import httpx
 import run
-from common import DB_NAME, ROOT, dsn, free_port, machine, sqlalchemy_url
+from common import DB_NAME, dsn, free_port, machine
 from generate import (
     HISTORY_COLUMNS,
     NOW,
@@ -406,31 +406,14 @@ def _padding(
 
 # -- measurement ------------------------------------------------------------------------------------------
 def start_kronos(port: int, data_dir: Path, *, history: bool) -> subprocess.Popen[bytes]:
-    """``run.start_kronos``, or with ``KRONOS_BENCH_DISABLE_HISTORY=true`` (a server that writes no history
-    rows). ``run.start_kronos`` drops the caller's KRONOS_* variables and takes no extra ones, so the
-    switch goes through ``kronos serve``'s environment set here."""
+    """``run.start_kronos``, or a server that writes no history rows (the bench-only switch)."""
     if history:
         return run.start_kronos(port, data_dir)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRONOS_")}
-    env |= {
-        "KRONOS_ENV": "production",
-        "KRONOS_SECRET_KEY": secrets.token_urlsafe(48),
-        "KRONOS_DATABASE_URL": sqlalchemy_url(),
-        "KRONOS_LOG_LEVEL": "warning",
-        "KRONOS_DATA_DIR": str(data_dir),
-        "KRONOS_HOST": "127.0.0.1",
-        "KRONOS_PORT": str(port),
-        "KRONOS_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "KRONOS_ACCESS_TOKEN_TTL": str(24 * 3600),
-        "KRONOS_BENCH_DISABLE_HISTORY": "true",
-    }
-    log = (data_dir / "kronos-nohistory.log").open("wb")
-    return subprocess.Popen(
-        [str(ROOT / ".venv/bin/kronos"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=data_dir,
+    return run.start_kronos(
+        port,
+        data_dir,
+        extra_env={"KRONOS_BENCH_DISABLE_HISTORY": "true"},
+        log_name="kronos-nohistory.log",
     )
 
 

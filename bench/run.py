@@ -219,7 +219,11 @@ async def cursor_for_page(tenant: uuid.UUID, owner: uuid.UUID | None, page: int)
     return encode_cursor("-created_at", [format_datetime(row["created_at"])], row["id"])
 
 
-def start_kronos(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+def start_kronos(
+    port: int, data_dir: Path, *, extra_env: dict[str, str] | None = None, log_name: str = "kronos.log"
+) -> subprocess.Popen[bytes]:
+    """``kronos serve`` on the bench database, with none of the caller's KRONOS_* variables but
+    ``extra_env`` (e.g. the bench-only history switch)."""
     from kronos.config import Settings
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRONOS_")}
@@ -235,7 +239,8 @@ def start_kronos(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     }
     if "access_token_ttl" in Settings.model_fields:
         env["KRONOS_ACCESS_TOKEN_TTL"] = str(24 * 3600)
-    log = (data_dir / "kronos.log").open("wb")
+    env |= extra_env or {}
+    log = (data_dir / log_name).open("wb")
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/kronos"), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
