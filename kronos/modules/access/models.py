@@ -47,7 +47,7 @@ class TeamMember(TenantModel):
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "team_id"], ["teams.tenant_id", "teams.id"], ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "team_id", "user_id"),
-        # load_principal_permissions: "the teams this user manages" in one index range.
+        # load_principal_access (principal_row): "the teams this user manages" in one index range.
         Index("ix_team_members_tenant_id_user_id", "tenant_id", "user_id"),
     )
 

@@ -108,22 +108,6 @@ class MembershipQueries:
         owners = {uuid.UUID(value) for value in (row[3] or "").split(",") if value}
         return row[0], row[1], row[2], owners, int(row[4] or 0)
 
-    async def role_of(self, user_id: uuid.UUID) -> tuple[str, dict[str, Any] | None, datetime | None] | None:
-        """The member's role key and, for a custom role, its permissions JSON and version, in one query."""
-        row = (
-            await self.session.execute(
-                select(Membership.role, Role.permissions, Role.updated_at)
-                .outerjoin(
-                    Role,
-                    (Role.tenant_id == Membership.tenant_id)
-                    & (Role.key == Membership.role)
-                    & Role.deleted_at.is_(None),
-                )
-                .where(self._active(), Membership.user_id == user_id)
-            )
-        ).first()
-        return None if row is None else (row[0], row[1], row[2])
-
 
 class TeamRepository(TenantRepository[Team]):
     model = Team
@@ -153,24 +137,6 @@ class TeamMemberRepository(TenantRepository[TeamMember]):
 
     async def delete(self, member: TeamMember) -> None:
         await self.session.delete(member)
-
-    async def managed_user_ids(self, manager_id: uuid.UUID) -> set[uuid.UUID]:
-        """Everyone in the teams ``manager_id`` manages, in one query on two index ranges."""
-        manager = aliased(TeamMember)
-        rows = await self.session.scalars(
-            select(TeamMember.user_id)
-            .join(
-                manager,
-                (manager.tenant_id == TeamMember.tenant_id) & (manager.team_id == TeamMember.team_id),
-            )
-            .where(
-                manager.tenant_id == self.tenant_id,
-                manager.user_id == manager_id,
-                manager.is_manager.is_(True),
-                TeamMember.tenant_id == self.tenant_id,
-            )
-        )
-        return set(rows)
 
 
 class ApiKeyRepository(TenantRepository[ApiKey]):
