@@ -28,7 +28,6 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
-from starlette.routing import Match, Mount
 from starlette.types import Receive, Scope, Send
 
 # Inline styles stay allowed: React and the grid/board libraries position elements with style attributes,
@@ -70,7 +69,6 @@ _COMPRESSIBLE: Final = frozenset(
 )
 _TEXT: Final = frozenset({".html", ".js", ".mjs", ".css", ".svg", ".json", ".txt"})
 _MIN_GZIP_BYTES: Final = 1024
-_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def is_server_path(path: str) -> bool:
@@ -80,8 +78,7 @@ def is_server_path(path: str) -> bool:
 class WebApp:
     """The built single-page app, with a fallback to ``index.html`` for client-side routes."""
 
-    def __init__(self, app: FastAPI, dist: Path) -> None:
-        self.app = app
+    def __init__(self, dist: Path) -> None:
         self.dist = dist.resolve()
         self.index = self.dist / "index.html"
         self._gzipped: dict[Path, tuple[float, bytes]] = {}
@@ -91,7 +88,8 @@ class WebApp:
             raise HTTPException(404)
         path: str = scope["path"]
         if is_server_path(path):
-            self._not_an_api_route(scope)
+            # The router already answered 405 for a path some route takes with another method.
+            raise HTTPException(404)
         if scope["method"] not in ("GET", "HEAD"):
             raise HTTPException(405, headers={"Allow": "GET, HEAD"})
         file = self._file(path)
@@ -101,22 +99,6 @@ class WebApp:
             file = self.index
         response = self._respond(file, Headers(scope=scope))
         await response(scope, receive, send)
-
-    def _not_an_api_route(self, scope: Scope) -> None:
-        """404 as the API answers it, or 405 (with ``Allow``) when a route takes this path with another
-        method: the router hands those to this mount, which matches every path."""
-        allowed = [
-            method
-            for method in _METHODS
-            if any(
-                route.matches({**scope, "method": method})[0] == Match.FULL
-                for route in self.app.router.routes
-                if not (isinstance(route, Mount) and route.app is self)
-            )
-        ]
-        if allowed:
-            raise HTTPException(405, headers={"Allow": ", ".join(allowed)})
-        raise HTTPException(404)
 
     def _file(self, path: str) -> Path | None:
         relative = path.lstrip("/")
@@ -169,7 +151,7 @@ def mount_web_app(app: FastAPI, dist: Path) -> None:
     ``default`` (what answers when nothing matched), not a mount at ``/``, so routes added later — by a
     plugin, or a test — still come first. Without a build, ``/`` says where the API is and how to build it."""
     if (dist / "index.html").is_file():
-        app.router.default = WebApp(app, dist)
+        app.router.default = WebApp(dist)
         return
 
     @app.get("/", include_in_schema=False)
