@@ -1,8 +1,8 @@
 """Reading a record's field history back: the change list, the record ``as_of`` an instant, time in each
-value, reverting to the past, GDPR erasure and importing another CRM's past changes.
+value. Writing the past back (revert, GDPR erasure, imported past changes) is ``history_write``.
 
-History rows are append-only: ``write_record`` adds them, ``import_changes`` adds past ones, and ``erase`` is
-the one place that rewrites stored rows (it replaces personal values with ``ERASED``).
+History rows are append-only: ``write_record`` adds them, ``history_write.import_changes`` adds past ones,
+and ``history_write.erase`` is the one place that rewrites stored rows.
 
 Reconstruction is a fold over one indexed range of ``ix_field_history_record`` (tenant, object, record,
 changed_at, id), oldest first: each row sets its field to ``new_value``; ``deleted_at`` rows delete and
@@ -20,7 +20,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,27 +30,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit import clock
 from kronos.kit.auth import Principal
-from kronos.kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from kronos.kit.events import emit
-from kronos.kit.ids import uuid7
-from kronos.kit.records.fields import FieldInvalid, FieldSpec, FieldType, format_datetime
+from kronos.kit.errors import FieldError, NotFound, ValidationFailed
+from kronos.kit.records.fields import FieldSpec, FieldType, format_datetime
 from kronos.kit.records.models import FieldHistory
 from kronos.kit.records.objects import ObjectSchema
-from kronos.kit.records.service import RecordService, actor_of
-from kronos.kit.records.write import WriteResult, assign_value, read_value
+from kronos.kit.records.service import RecordService
+from kronos.kit.records.write import read_value
 
 # What erasure leaves in place of a personal value, in the record and in every history row: a string that
 # any text-like column can hold (a list field gets ``[ERASED]``). Unique fields are emptied in the record
 # instead, so two erased records never collide on the marker.
 ERASED = "[erased]"
-PERSONAL_TYPES = frozenset(
-    {FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL}
-)
 DURATION_TYPES = frozenset({FieldType.SELECT, FieldType.RELATION, FieldType.USER})
 SOURCES = ("ui", "api", "import", "workflow", "system")
 DELETED = FieldSpec("deleted_at", "Deleted", FieldType.DATETIME, system=True)
 _WRITE_OPS = ("create", "update", "delete", "restore", "erase")
-MAX_IMPORT = 1000
 
 UserNames = Callable[[AsyncSession, uuid.UUID, Collection[uuid.UUID]], Awaitable[Mapping[uuid.UUID, str]]]
 AuditRecorder = Callable[[AsyncSession, Principal, str, str | None, dict[str, Any] | None], Awaitable[object]]
@@ -128,7 +122,7 @@ async def find_record(service: RecordService, schema: ObjectSchema, record_id: s
     return record
 
 
-def _rows_of(schema: ObjectSchema, tenant_id: uuid.UUID, record_id: uuid.UUID) -> Any:
+def rows_of(schema: ObjectSchema, tenant_id: uuid.UUID, record_id: uuid.UUID) -> Any:
     return (
         FieldHistory.tenant_id == tenant_id,
         FieldHistory.object == schema.name,
@@ -158,7 +152,7 @@ async def reconstruct(
                 FieldHistory.changed_at,
                 FieldHistory.change_set_id,
             )
-            .where(*_rows_of(schema, tenant_id, record_id), FieldHistory.changed_at <= at)
+            .where(*rows_of(schema, tenant_id, record_id), FieldHistory.changed_at <= at)
             .order_by(FieldHistory.changed_at, FieldHistory.id)
         )
     ).all()
@@ -186,7 +180,7 @@ async def reconstruct(
         # value the record arrived with, for its create).
         later = await session.execute(
             select(FieldHistory.field, FieldHistory.op, FieldHistory.old_value, FieldHistory.new_value)
-            .where(*_rows_of(schema, tenant_id, record_id), FieldHistory.changed_at > at)
+            .where(*rows_of(schema, tenant_id, record_id), FieldHistory.changed_at > at)
             .order_by(FieldHistory.changed_at, FieldHistory.id)
         )
         for name, op, old, new in later:
@@ -397,7 +391,7 @@ async def list_history(
     service.principal.require(object_name, "read")
     schema = await service.schema(object_name)
     record = await find_record(service, schema, record_id, live=False)
-    conditions = list(_rows_of(schema, service.tenant_id, record.id))
+    conditions = list(rows_of(schema, service.tenant_id, record.id))
     if query.field is not None:
         if spec_of(schema, query.field) is None or is_hidden(service, schema, query.field):
             raise invalid("query.field", f"Unknown field '{query.field[:64]}'.", "unknown_field")
@@ -502,7 +496,7 @@ async def durations(
             "unsupported_field",
         )
     record = await find_record(service, schema, record_id, live=False)
-    where = _rows_of(schema, service.tenant_id, record.id)
+    where = rows_of(schema, service.tenant_id, record.id)
     started = await service.session.scalar(select(func.min(FieldHistory.changed_at)).where(*where))
     rows = (
         await service.session.execute(
@@ -565,212 +559,3 @@ async def durations(
         total["total_seconds"] += seconds
         total["times_entered"] += 1
     return {"field": spec.name, "items": items, "totals": list(totals.values())}
-
-
-# -- writing the past back ----------------------------------------------------------------------------------
-async def revert(
-    service: RecordService,
-    object_name: str,
-    record_id: str,
-    raw_at: str,
-    fields: list[str] | None,
-    expected: int | None,
-) -> WriteResult:
-    """Write the values the record had at ``raw_at`` back through the normal write path (permissions,
-    validation, unique checks, history, events). Without ``fields``: every field the caller may change."""
-    at = parse_instant(raw_at, "body.as_of")
-    service.principal.require(object_name, "update")
-    schema = await service.schema(object_name)
-    record = await find_record(service, schema, record_id, live=True)
-    state = await reconstruct(service.session, schema, service.tenant_id, record.id, at)
-    if state is None:
-        raise invalid(
-            "body.as_of", "The record did not exist (or was deleted) at that instant.", "not_existing"
-        )
-    if fields is None:
-        access = service.principal.permissions.field_access
-        body = {
-            spec.name: state.values.get(spec.name)
-            for spec in schema.writable()
-            if access(schema.name, spec.name) == "write"
-            and state.values.get(spec.name) != read_value(spec, record)
-        }
-    else:
-        body = {name: state.values.get(name) for name in fields}
-    return await service.update(object_name, record_id, body, replace=False, expected=expected)
-
-
-def _marker(spec: FieldSpec) -> Any:
-    return [ERASED] if spec.is_list else ERASED
-
-
-async def erase(
-    service: RecordService, hooks: Hooks, object_name: str, record_id: str, fields: list[str] | None
-) -> dict[str, Any]:
-    """GDPR erasure (admins): personal values become ``ERASED`` in the record and in every history row."""
-    service.principal.require_admin()
-    schema = await service.schema(object_name)
-    record = await find_record(service, schema, record_id, live=False)
-    every = [*schema.fields.values(), *schema.archived.values()]
-    if fields is None:
-        specs = [s for s in every if not s.system and s.type in PERSONAL_TYPES]
-    else:
-        specs, errors = [], []
-        for index, name in enumerate(dict.fromkeys(fields)):
-            spec = schema.fields.get(name) or schema.archived.get(name)
-            path = f"body.fields.{index}"
-            if spec is None or spec.system:
-                errors.append(
-                    FieldError(path=path, message=f"Unknown field '{name[:64]}'.", type="unknown_field")
-                )
-            elif not spec.is_custom and spec.type not in PERSONAL_TYPES:
-                errors.append(
-                    FieldError(
-                        path=path, message="Not a field that holds personal text.", type="not_erasable"
-                    )
-                )
-            else:
-                specs.append(spec)
-        if errors:
-            raise ValidationFailed("Cannot erase: " + "; ".join(e.message for e in errors), errors=errors)
-    by_name = {spec.name: spec for spec in specs}
-    now, actor, change_set_id = clock.utcnow(), actor_of(service.principal), uuid7()
-    custom = dict(record.custom or {})
-    rows = []
-    for spec in specs:
-        before = read_value(spec, record)
-        after = None if before is None or spec.unique else _marker(spec)
-        if spec.column is not None:
-            assign_value(spec, record, after)
-        elif after is None:
-            custom.pop(spec.name, None)
-        else:
-            custom[spec.name] = after
-        rows.append(
-            FieldHistory(
-                tenant_id=service.tenant_id,
-                id=uuid7(),
-                object=schema.name,
-                record_id=record.id,
-                field=spec.name,
-                op="erase",
-                old_value=None if before is None else _marker(spec),
-                new_value=after,
-                changed_at=now,
-                change_set_id=change_set_id,
-                actor_user_id=actor.user_id,
-                actor_api_key_id=actor.api_key_id,
-                source=actor.source,
-            )
-        )
-    record.custom = custom
-    record.updated_at = now
-    # The one place stored history changes: the personal values of past rows, never when or who.
-    updated = 0
-    if by_name:
-        past = await service.session.scalars(
-            select(FieldHistory).where(
-                *_rows_of(schema, service.tenant_id, record.id), FieldHistory.field.in_(sorted(by_name))
-            )
-        )
-        for row in past:
-            marker = _marker(by_name[row.field])
-            touched = False
-            if row.old_value is not None and row.old_value != marker:
-                row.old_value, touched = marker, True
-            if row.new_value is not None and row.new_value != marker:
-                row.new_value, touched = marker, True
-            updated += touched
-    service.session.add_all(rows)
-    await service.session.flush()
-    names = [spec.name for spec in specs]
-    payload = {"object": schema.name, "id": str(record.id), "version": record.version, "fields": names}
-    emit(service.session, f"{schema.definition.singular}.erased", payload, tenant_id=service.tenant_id)
-    if hooks.audit is not None:
-        await hooks.audit(service.session, service.principal, "record.erased", None, payload)
-    return {**payload, "history_rows_updated": updated, "marker": ERASED}
-
-
-@dataclass(frozen=True, slots=True)
-class PastChange:
-    field: str
-    old_value: Any
-    new_value: Any
-    changed_at: str
-
-
-async def import_changes(
-    service: RecordService, object_name: str, record_id: str, changes: Iterable[PastChange]
-) -> int:
-    """Store past changes another CRM made (source ``import``, op ``import``) at their own timestamps."""
-    service.principal.require(object_name, "update")
-    schema = await service.schema(object_name)
-    record = await find_record(service, schema, record_id, live=True)
-    access = service.principal.permissions.field_access
-    now, actor = clock.utcnow(), actor_of(service.principal)
-    errors: list[FieldError] = []
-    denied: list[FieldError] = []
-    rows: list[FieldHistory] = []
-    change_sets: dict[datetime, uuid.UUID] = {}
-    for index, change in enumerate(changes):
-        path = f"body.changes.{index}"
-        spec = schema.fields.get(change.field)
-        if spec is None or spec.system or access(schema.name, change.field) == "hidden":
-            errors.append(
-                FieldError(
-                    path=f"{path}.field",
-                    message=f"Unknown field '{change.field[:64]}'.",
-                    type="unknown_field",
-                )
-            )
-            continue
-        if access(schema.name, change.field) != "write":
-            denied.append(
-                FieldError(
-                    path=f"{path}.field", message="Your role cannot change this field.", type="read_only"
-                )
-            )
-            continue
-        values = []
-        for key, raw in (("old_value", change.old_value), ("new_value", change.new_value)):
-            try:
-                values.append(spec.validate(raw))
-            except FieldInvalid as exc:
-                errors.append(FieldError(path=f"{path}.{key}", message=exc.message, type=exc.type))
-        try:
-            at = parse_instant(change.changed_at, f"{path}.changed_at")
-        except ValidationFailed as exc:
-            errors.extend(exc.errors or [])
-            continue
-        if at > now:
-            errors.append(
-                FieldError(path=f"{path}.changed_at", message="Must not be in the future.", type="in_future")
-            )
-        if len(values) == 2 and not errors:
-            rows.append(
-                FieldHistory(
-                    tenant_id=service.tenant_id,
-                    id=uuid7(),
-                    object=schema.name,
-                    record_id=record.id,
-                    field=spec.name,
-                    op="import",
-                    old_value=values[0],
-                    new_value=values[1],
-                    changed_at=at,
-                    change_set_id=change_sets.setdefault(at, uuid7()),
-                    actor_user_id=actor.user_id,
-                    actor_api_key_id=actor.api_key_id,
-                    source="import",
-                )
-            )
-    if errors:
-        raise ValidationFailed(
-            "The changes are not valid: " + "; ".join(f"{e.path}: {e.message}" for e in errors[:5]),
-            errors=errors,
-        )
-    if denied:
-        raise Forbidden("Your role cannot change: " + ", ".join(e.path for e in denied) + ".", errors=denied)
-    service.session.add_all(rows)
-    await service.session.flush()
-    return len(rows)

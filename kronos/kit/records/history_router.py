@@ -21,7 +21,7 @@ from kronos.kit.errors import (
     ValidationFailed,
     responses,
 )
-from kronos.kit.records import history
+from kronos.kit.records import history, history_write
 from kronos.kit.records.router import IfMatch, Record, Registry, _expected_version, _serialize, _service
 from kronos.kit.records.write import DuplicateValue, VersionMismatch
 
@@ -120,7 +120,7 @@ class PastChangeIn(BaseModel):
 
 class ImportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    changes: list[PastChangeIn] = Field(min_length=1, max_length=history.MAX_IMPORT)
+    changes: list[PastChangeIn] = Field(min_length=1, max_length=history_write.MAX_IMPORT)
 
 
 class Imported(BaseModel):
@@ -188,7 +188,7 @@ async def revert_record(
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     service = _service(request, session, registry, principal)
     expected = _expected_version(if_match)
-    result = await history.revert(service, object, id, body.as_of, body.fields, expected)
+    result = await history_write.revert(service, object, id, body.as_of, body.fields, expected)
     return await _serialize(service, object, result, response)
 
 
@@ -209,7 +209,7 @@ async def erase_record(
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     service = _service(request, session, registry, principal)
     fields = body.fields if body is not None else None
-    return await history.erase(service, history.Hooks.of(request.app.state), object, id, fields)
+    return await history_write.erase(service, history.Hooks.of(request.app.state), object, id, fields)
 
 
 @router.post(
@@ -232,5 +232,7 @@ async def import_history(
     in ``?as_of=`` and in durations; the record's current values do not change. All or nothing."""
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     service = _service(request, session, registry, principal)
-    changes = [history.PastChange(c.field, c.old_value, c.new_value, c.changed_at) for c in body.changes]
-    return Imported(imported=await history.import_changes(service, object, id, changes))
+    changes = [
+        history_write.PastChange(c.field, c.old_value, c.new_value, c.changed_at) for c in body.changes
+    ]
+    return Imported(imported=await history_write.import_changes(service, object, id, changes))
