@@ -146,4 +146,4 @@ def _mount_web_app(app: FastAPI) -> None:
     """The web app at / with a fallback to index.html for its routes (kronos/web.py). Mounted last."""
     from kronos.web import mount_web_app
 
-    mount_web_app(app, FRONTEND_DIST)
+    mount_web_app(app, app.state.settings.web_dist or FRONTEND_DIST)

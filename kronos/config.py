@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
+    # The built web app served at /; unset means frontend/dist of this checkout.
+    web_dist: Path | None = None
     port: int = Field(default=8000, ge=1, le=65535)
 
     # Unset means embedded: SQLite in data_dir, no Redis, in-process event bus.

@@ -25,8 +25,11 @@ function freePort(): Promise<number> {
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  if (!existsSync(join(repo, "frontend", "dist", "index.html"))) {
-    throw new Error("frontend/dist is missing: run `npm run build` (or `make test`) before the e2e tests");
+  // E2E_DIST: serve another build folder (e.g. `npx vite build --outDir dist-board`), so that several
+  // checkouts' worth of work can build and run end-to-end tests side by side.
+  const dist = process.env.E2E_DIST ? resolve(process.env.E2E_DIST) : join(repo, "frontend", "dist");
+  if (!existsSync(join(dist, "index.html"))) {
+    throw new Error(`${dist} is missing: run \`npm run build\` (or \`make test\`) before the e2e tests`);
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "kronos-e2e-"));
@@ -40,6 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KRONOS_"))),
       KRONOS_ENV: "development", // mail (invitation links) is written to the log in development
       KRONOS_DATA_DIR: dir,
+      KRONOS_WEB_DIST: dist,
       KRONOS_DATABASE_URL: `sqlite+aiosqlite:///${join(dir, "kronos.db")}`,
       KRONOS_HOST: "127.0.0.1",
       KRONOS_PORT: String(port),

@@ -13,9 +13,11 @@ export interface NavLink {
 }
 
 export const EXTRA_NAV: NavLink[] = [
-  // e.g. { to: "/dashboard", label: "Dashboard", icon: "grid", section: "main" },
-  //      { to: "/deals/board", label: "Deals board", icon: "columns", section: "objects" },
-  //      { to: "/settings", label: "Settings", icon: "settings", section: "footer" },
+  { to: "/dashboard", label: "Dashboard", icon: "grid", section: "main" },
+  { to: "/tasks", label: "My tasks", icon: "check", section: "main" },
+  { to: "/deals/board", label: "Deals board", icon: "columns", section: "objects" },
+  { to: "/leads/board", label: "Leads board", icon: "columns", section: "objects" },
+  { to: "/settings", label: "Settings", icon: "settings", section: "footer" },
 ];
 
 /** Objects shown first, in this order; others (custom objects) follow; configuration objects go last. */

@@ -35,10 +35,12 @@ export const routes: RouteObject[] = [
     errorElement: <RouteError />,
     children: [
       { index: true, element: <Navigate to="/contacts" replace /> },
-      // Screens with their own paths go here, before the generic object routes, e.g.
-      // { path: "deals/board", lazy: page(() => import("@/features/board/DealsBoardPage")) },
-      // { path: "dashboard", lazy: page(() => import("@/features/dashboard/DashboardPage")) },
-      // { path: "settings/*", lazy: page(() => import("@/features/settings/SettingsPage")) },
+      // Screens with their own paths go here, before the generic object routes.
+      { path: "dashboard", lazy: page(() => import("@/features/dashboard/DashboardPage")) },
+      { path: "tasks", lazy: page(() => import("@/features/tasks/TasksPage")) },
+      { path: "deals/board", lazy: page(() => import("@/features/board/DealsBoardPage")) },
+      { path: "leads/board", lazy: page(() => import("@/features/board/LeadsBoardPage")) },
+      { path: "settings/*", lazy: page(() => import("@/features/settings/SettingsPage")) },
       { path: ":object", lazy: page(() => import("@/features/records/ListPage")) },
       { path: ":object/:id", lazy: page(() => import("@/features/records/RecordPage")) },
       { path: "*", lazy: page(() => import("./NotFoundPage")) },
