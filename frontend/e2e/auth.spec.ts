@@ -15,8 +15,10 @@ test("sign up creates a workspace and lands in it; sign out and back in", async 
 
   await page.getByLabel("Password").fill("a-much-Better-passw0rd");
   await page.getByRole("button", { name: "Create workspace" }).click();
-  await expect(page).toHaveURL(/\/contacts$/);
+  // A new workspace opens on its dashboard; its sales pipeline exists already, and its lists are empty.
+  await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole("button", { name: "Switch workspace" })).toContainText("Hopper Inc");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts", exact: true }).click();
   await expect(page.getByText("No contacts yet")).toBeVisible();
 
   // Reloads keep the session (quick successive reloads too: no refresh-token replay), and the access token

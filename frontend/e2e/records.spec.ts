@@ -30,7 +30,7 @@ test("create a company, a contact and a deal; edit inline; read the field's hist
   const contactUrl = page.url();
 
   // Deal
-  await nav.getByRole("link", { name: "Deals" }).click();
+  await nav.getByRole("link", { name: "Deals", exact: true }).click();
   await page.getByRole("button", { name: "New deal" }).click();
   const dealDialog = page.getByRole("dialog", { name: "New deal" });
   await dealDialog.getByLabel("Name", { exact: true }).fill(`${company} renewal`);
@@ -103,7 +103,10 @@ test("quick search, filters and sort drive the list through the API", async ({ p
   }
   await signIn(page);
   await page.goto("/companies");
+  // The shortcut works once the list (and its search box) is on screen.
+  await expect(page.getByRole("grid", { name: "Companies" })).toBeVisible();
   await page.keyboard.press("/");
+  await expect(page.getByRole("searchbox")).toBeFocused();
   await page.keyboard.type(tag);
   await expect(page.getByRole("row").filter({ hasText: tag })).toHaveCount(3);
 

@@ -62,6 +62,49 @@ test("screenshots", async ({ page, request }) => {
   await page.screenshot({ path: out("field-history") });
   await page.keyboard.press("Escape");
 
+  // Deals spread over the default pipeline's stages, a few tasks: the board, the dashboard, the tasks.
+  const stages = (await (await request.get("/api/v1/stages?sort=position&limit=50", { headers: auth })).json()) as {
+    items: { id: string; name: string; type: string }[];
+  };
+  const DEALS: [string, number, number][] = [
+    ["Harvard Mark upgrade", 480000, 0], ["Bletchley Park audit", 1900000, 0], ["Kernel Labs pilot", 250000, 1],
+    ["Langley Research licence", 730000, 1], ["Apollo Guidance fleet", 5400000, 2], ["Analytical Engines support", 960000, 3],
+    ["Harvard Mark training", 120000, 4], ["Kernel Labs expansion", 310000, 5],
+  ];
+  for (const [i, [name, amount, stage]] of DEALS.entries()) {
+    await request.post("/api/v1/deals", {
+      headers: auth,
+      data: { name, amount: { amount_minor: amount, currency: "EUR" }, company_id: companies[i % companies.length], stage_id: stages.items[stage]?.id, close_date: "2026-12-20" },
+    });
+  }
+  const me = (await (await request.get("/api/v1/auth/me", { headers: auth })).json()) as { user: { id: string } };
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  for (const [subject, offset] of [["Send the renewal quote", 0], ["Call Grace about the pilot", 0], ["Prepare the QBR deck", 3], ["Follow up on the audit", -2]] as const) {
+    await request.post("/api/v1/activities", {
+      headers: auth,
+      data: { kind: "task", subject, due_at: `${day(offset)}T15:00:00Z`, assignee_id: me.user.id, links: [{ object: "contacts", id: contactId }] },
+    });
+  }
+
+  await page.goto("/deals/board");
+  await expect(page.getByText("Apollo Guidance fleet")).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: out("board") });
+
+  await page.goto("/dashboard");
+  await page.waitForLoadState("networkidle");
+  await page.waitForTimeout(800); // chart animations
+  await page.screenshot({ path: out("dashboard") });
+
+  await page.goto("/tasks");
+  await expect(page.getByText("Send the renewal quote")).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: out("tasks") });
+
+  await page.goto("/settings/roles");
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: out("settings") });
+
   await page.emulateMedia({ colorScheme: "dark" });
   await page.goto("/contacts");
   await expect(page.getByRole("row").filter({ hasText: "Lovelace" })).toBeVisible();

@@ -215,6 +215,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{object}/aggregate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Aggregate Records
+         * @description Count records and sum, average, or take the minimum and maximum of their fields, grouped by up to two
+         *     fields, e.g. ``/api/v1/deals/aggregate?group_by=stage_id&metrics=count,sum:amount&outcome[is_null]=true``.
+         *     Filters are the list's (``filter`` and ``<field>[<op>]=<value>``). Select, multi-select, user, relation,
+         *     boolean and text fields group by value (null is a group; a list field puts a record in each of its
+         *     values' groups); date and datetime fields by a bucket whose key is the ISO date of its start. Currency
+         *     metrics come per currency. ``count`` is always returned. The records counted are those the caller may
+         *     list: object read permission, record visibility; hidden fields are unknown fields (422). More than 1,000
+         *     groups is a 422 (``too_many_groups``).
+         */
+        get: operations["aggregate_records_api_v1__object__aggregate_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{object}/batch": {
         parameters: {
             query?: never;
@@ -237,6 +264,29 @@ export interface paths {
          *     repeats.
          */
         post: operations["batch_records_api_v1__object__batch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{object}/since": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Since
+         * @description Since when each record has held its current value of ``field``: the newest change of that field in
+         *     its history, or its creation when there is none. For "time in stage" on board cards; one query for up
+         *     to 200 ids. Object read permission, hidden fields (422) and record visibility apply: ids the caller
+         *     cannot see (or that do not exist, or are deleted) are left out of ``items``.
+         */
+        get: operations["get_since_api_v1__object__since_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -315,7 +365,8 @@ export interface paths {
          * Funnel
          * @description A funnel over a field's ordered values (select options in their order; relation targets in the
          *     target's default order, e.g. stages by position): per step, how many records entered it during
-         *     ``[from, to)`` and how many of those later entered a step further down, and the conversion rate.
+         *     ``[from, to)`` and how many of those later entered a step further down — an open or won one: entering
+         *     an exit (a lost stage, a select option valued ``lost``) is not progress — and the conversion rate.
          */
         get: operations["funnel_api_v1_analytics_funnel_get"];
         put?: never;
@@ -338,7 +389,8 @@ export interface paths {
          * @description How long records stay in each value of a field — deal stages (filter one pipeline with
          *     ``{"field": "pipeline_id", "op": "eq", "value": "<id>"}``), lead statuses, ticket states — from their
          *     history: per value, the number of stints overlapping ``[from, to)`` and their mean and median length in
-         *     seconds (whole stints; open ones up to now). Optionally per group (``group_by``, e.g. ``owner_id``).
+         *     seconds (whole stints; open ones up to now; deleting a record ends its stint, restoring it starts
+         *     another, as in the record's durations). Optionally per group (``group_by``, e.g. ``owner_id``).
          *     Respects object read permission, hidden fields and record visibility; deleted records are left out.
          */
         get: operations["time_in_state_api_v1_analytics_time_in_state_get"];
@@ -533,7 +585,13 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Me
+         * @description Change my own profile (my name); answers what `GET /me` would. Not through an API key (403).
+         *
+         *     The account session: the answer lists memberships of every workspace, read after the change.
+         */
+        patch: operations["update_me_api_v1_auth_me_patch"];
         trace?: never;
     };
     "/api/v1/auth/password/change": {
@@ -948,6 +1006,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/metadata/objects/{object}/field-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reorder Fields
+         * @description Order the custom fields of an object (admins): name every active custom field once, in the order
+         *     forms and lists should show them. They follow the standard fields, whose order is fixed.
+         */
+        put: operations["reorder_fields_api_v1_metadata_objects__object__field_order_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/metadata/objects/{object}/fields": {
         parameters: {
             query?: never;
@@ -983,7 +1062,8 @@ export interface paths {
         head?: never;
         /**
          * Update Field
-         * @description Rename, reorder, change options, required or default of a custom field (admins). Its type stays.
+         * @description Rename, reorder, change options, required, unique or default of a custom field (admins). Its type
+         *     stays. Making it unique is refused with 409 ``duplicate_values`` while live records share a value.
          */
         patch: operations["update_field_api_v1_metadata_objects__object__fields__name__patch"];
         trace?: never;
@@ -1377,6 +1457,43 @@ export interface components {
              */
             user_id: string | null;
         };
+        /**
+         * AggregateGroup
+         * @description Each metric is a key of the group: "count" (an integer), "sum:<field>" / "avg:<field>" / "min:<field>" / "max:<field>" (a number, an ISO date or date-time for min/max of dates, or for a currency field a list [{"currency": "EUR", "amount_minor": 1250000}], one item per currency).
+         */
+        AggregateGroup: {
+            /** Count */
+            count: number;
+            /**
+             * Key
+             * @description The group's value per group_by field: an option value, id, text, boolean, the ISO date of a date bucket's start, or null for records without a value.
+             */
+            key: {
+                [key: string]: string | boolean | null;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** AggregateResult */
+        AggregateResult: {
+            /**
+             * Groups
+             * @description In key order, empty values last; [] without group_by.
+             */
+            groups: components["schemas"]["AggregateGroup"][];
+            /** @description Every record in scope, each counted once. */
+            totals: components["schemas"]["AggregateTotals"];
+        };
+        /**
+         * AggregateTotals
+         * @description Each metric is a key of the group: "count" (an integer), "sum:<field>" / "avg:<field>" / "min:<field>" / "max:<field>" (a number, an ISO date or date-time for min/max of dates, or for a currency field a list [{"currency": "EUR", "amount_minor": 1250000}], one item per currency).
+         */
+        AggregateTotals: {
+            /** Count */
+            count: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -1526,7 +1643,7 @@ export interface components {
         BatchRequest: {
             /**
              * Match On
-             * @description upsert only: a unique field of the object (e.g. companies.domain, or a custom unique field such as an external id); records whose value matches are updated, the others created.
+             * @description upsert only: a unique field of the object (e.g. companies.domain, contacts.emails, or a custom unique field such as an external id); records whose value matches are updated, the others created. On a list field (contacts.emails) a record matches the one holding any of its values; values held by two different records are a 409 for that record.
              */
             match_on?: string | null;
             /**
@@ -1741,6 +1858,14 @@ export interface components {
              */
             type: string;
         };
+        /** FieldOrder */
+        FieldOrder: {
+            /**
+             * Fields
+             * @description Every active custom field of the object, by API name, in the order to show them.
+             */
+            fields: string[];
+        };
         /** FieldOut */
         FieldOut: {
             /**
@@ -1757,6 +1882,12 @@ export interface components {
             help_text: string | null;
             /** Label */
             label: string;
+            /**
+             * Many
+             * @description Holds a list of values (a JSON array): multi-selects, e-mail lists, relation lists.
+             * @default false
+             */
+            many?: boolean;
             /** Name */
             name: string;
             /** Options */
@@ -1785,6 +1916,11 @@ export interface components {
         };
         /** FieldSettings */
         FieldSettings: {
+            /**
+             * Currency
+             * @description currency: the ISO 4217 code values default to
+             */
+            currency?: string | null;
             /**
              * Max
              * @description rating: the top score (1-10); number: the maximum
@@ -1824,6 +1960,13 @@ export interface components {
             position?: number | null;
             /** Required */
             required?: boolean | null;
+            /** @description Replaces the type's settings; a relation's target cannot change. */
+            settings?: components["schemas"]["FieldSettings"] | null;
+            /**
+             * Unique
+             * @description Make the field unique in the workspace (refused with 409 listing the records that already share a value) or not unique any more.
+             */
+            unique?: boolean | null;
         };
         /** ForgotPassword */
         ForgotPassword: {
@@ -1867,7 +2010,7 @@ export interface components {
             entered: number;
             /**
              * Reached Next
-             * @description Of those, records that later entered a step further down
+             * @description Of those, records that later entered a step further down that is not an exit (a lost stage, a select option valued lost): moving to Lost is no progress
              */
             reached_next: number;
             /** Value */
@@ -2047,6 +2190,11 @@ export interface components {
         };
         /** Me */
         Me: {
+            /**
+             * Is Admin
+             * @description Whether the role (built-in or custom) lets this user manage the workspace: settings, members, invitations, roles, teams, everyone's API keys. The API enforces it either way.
+             */
+            is_admin: boolean;
             /** Memberships */
             memberships: components["schemas"]["WorkspaceMembership"][];
             /** Role */
@@ -2148,10 +2296,49 @@ export interface components {
             label_plural: string;
             /** Name */
             name: string;
+            permissions?: components["schemas"]["ObjectPermissions"];
             /** Singular */
             singular: string;
             /** Title Field */
             title_field: string;
+        };
+        /**
+         * ObjectPermissions
+         * @description What the caller's role lets them do with the object's records, so a client hides what would be
+         *     refused. The server enforces the same rules on every request; these only mirror them.
+         */
+        ObjectPermissions: {
+            /**
+             * Create
+             * @default false
+             */
+            create?: boolean;
+            /**
+             * Customize
+             * @description May add, change and archive the object's fields (admins).
+             * @default false
+             */
+            customize?: boolean;
+            /**
+             * Delete
+             * @default false
+             */
+            delete?: boolean;
+            /**
+             * Export
+             * @default false
+             */
+            export?: boolean;
+            /**
+             * Read
+             * @default false
+             */
+            read?: boolean;
+            /**
+             * Update
+             * @default false
+             */
+            update?: boolean;
         };
         /** ObjectUpdate */
         ObjectUpdate: {
@@ -2164,6 +2351,11 @@ export interface components {
         };
         /** OptionIn */
         OptionIn: {
+            /**
+             * Color
+             * @description The colour the option's tag is shown in.
+             */
+            color?: ("gray" | "red" | "orange" | "yellow" | "green" | "teal" | "blue" | "purple" | "pink") | null;
             /** Label */
             label: string;
             /** Value */
@@ -2215,6 +2407,14 @@ export interface components {
              * @default about:blank
              */
             type?: string;
+        };
+        /**
+         * ProfileUpdate
+         * @description What a user may change about their own account. E-mail is the sign-in name and stays as it is.
+         */
+        ProfileUpdate: {
+            /** Full Name */
+            full_name?: string | null;
         };
         /** RecordList */
         RecordList: {
@@ -2375,6 +2575,29 @@ export interface components {
             password: string;
             /** Workspace Name */
             workspace_name: string;
+        };
+        /** SinceItem */
+        SinceItem: {
+            /** Id */
+            id: string;
+            /**
+             * Since
+             * @description ISO 8601 instant the record took this value
+             */
+            since: string;
+            /**
+             * Value
+             * @description The record's current value of the field (an option value or an id)
+             */
+            value: unknown;
+        };
+        /** SinceList */
+        SinceList: {
+            /**
+             * Items
+             * @description One per requested id the caller can see, in the order asked; others are left out
+             */
+            items: components["schemas"]["SinceItem"][];
         };
         /** StateGroup */
         StateGroup: {
@@ -3881,6 +4104,75 @@ export interface operations {
             };
         };
     };
+    aggregate_records_api_v1__object__aggregate_get: {
+        parameters: {
+            query?: {
+                /** @description JSON filter tree, as for the list: {field, op, value} / {and|or: [...]} */
+                filter?: string | null;
+                /** @description Up to 2 comma-separated fields; date/datetime fields take a bucket: closed_at:month (day, week, month, quarter, year; UTC). Omit for totals only. */
+                group_by?: string | null;
+                /** @description Comma-separated: count, sum:<field>, avg:<field>, min:<field>, max:<field> */
+                metrics?: string | null;
+            };
+            header?: never;
+            path: {
+                object: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregateResult"];
+                };
+            };
+            /** @description Unauthorized (code: unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden (code: forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found (code: not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity (code: validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     batch_records_api_v1__object__batch_post: {
         parameters: {
             query?: never;
@@ -3959,6 +4251,73 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity (code: batch_failed, idempotency_key_reused, invalid_idempotency_key, validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_since_api_v1__object__since_get: {
+        parameters: {
+            query: {
+                /** @description A select, relation or user field, e.g. stage_id or status */
+                field: string;
+                /** @description Comma-separated record ids, at most 200 */
+                ids: string;
+            };
+            header?: never;
+            path: {
+                object: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SinceList"];
+                };
+            };
+            /** @description Unauthorized (code: unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden (code: forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found (code: not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity (code: validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4787,6 +5146,70 @@ export interface operations {
             };
             /** @description Not Found (code: member_not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    update_me_api_v1_auth_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Unauthorized (code: unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden (code: forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found (code: member_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity (code: validation_failed) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6070,6 +6493,82 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized (code: unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden (code: forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found (code: not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict (code: conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity (code: validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    reorder_fields_api_v1_metadata_objects__object__field_order_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FieldOrder"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectOut"];
                 };
             };
             /** @description Unauthorized (code: unauthorized) */

@@ -1,4 +1,4 @@
-import { Suspense, useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Outlet, useNavigate, useNavigation } from "react-router";
 import { Dialog } from "@/ui/Dialog";
 import { Icon } from "@/ui/Icon";
@@ -6,6 +6,10 @@ import { Kbd } from "@/ui/Kbd";
 import { SkeletonRows } from "@/ui/Skeleton";
 import { SHORTCUT_HELP, useShortcuts } from "./shortcuts";
 import { Sidebar } from "./Sidebar";
+import { NewTaskButton, useCanCreateTasks, useContextLinks } from "@/features/tasks/NewTaskButton";
+
+// Loaded when first opened: the shell's chunk stays small.
+const CreateTaskDialog = lazy(() => import("@/features/tasks/CreateTaskDialog").then((m) => ({ default: m.CreateTaskDialog })));
 
 /** The signed-in frame: sidebar (a drawer on phones), the screen, global shortcuts. */
 export function AppShell() {
@@ -13,6 +17,9 @@ export function AppShell() {
   const navigation = useNavigation();
   const [drawer, setDrawer] = useState(false);
   const [help, setHelp] = useState(false);
+  const [newTask, setNewTask] = useState(false);
+  const canCreateTasks = useCanCreateTasks();
+  const taskLinks = useContextLinks(); // on a record's page, a new task is linked to that record
 
   useShortcuts({
     "g c": () => navigate("/contacts"),
@@ -20,7 +27,9 @@ export function AppShell() {
     "g d": () => navigate("/deals"),
     "g l": () => navigate("/leads"),
     "g a": () => navigate("/activities"),
+    "g b": () => navigate("/deals/board"),
     "?": () => setHelp(true),
+    t: () => canCreateTasks && setNewTask(true),
   });
 
   return (
@@ -37,11 +46,15 @@ export function AppShell() {
         </div>
       ) : null}
       <div className="flex min-w-0 flex-1 flex-col">
-        <div className="flex h-11 shrink-0 items-center gap-2 border-b border-line bg-surface px-3 md:hidden">
-          <button type="button" aria-label="Open navigation" className="rounded p-1.5 text-muted hover:bg-hover" onClick={() => setDrawer(true)}>
+        {/* The top bar: navigation and brand on phones; global actions (New task) at every size. */}
+        <div className="flex h-11 shrink-0 items-center gap-2 border-b border-line bg-surface px-3 md:h-10">
+          <button type="button" aria-label="Open navigation" className="rounded p-1.5 text-muted hover:bg-hover md:hidden" onClick={() => setDrawer(true)}>
             <Icon name="menu" />
           </button>
-          <span className="font-semibold">KronosCRM</span>
+          <span className="font-semibold md:hidden">KronosCRM</span>
+          <div className="ml-auto flex items-center gap-1">
+            {canCreateTasks ? <NewTaskButton onClick={() => setNewTask(true)} /> : null}
+          </div>
         </div>
         <main className="relative min-h-0 flex-1" aria-busy={navigation.state === "loading"}>
           {navigation.state === "loading" ? (
@@ -52,6 +65,11 @@ export function AppShell() {
           </Suspense>
         </main>
       </div>
+      {newTask ? (
+        <Suspense fallback={null}>
+          <CreateTaskDialog open links={taskLinks} onClose={() => setNewTask(false)} />
+        </Suspense>
+      ) : null}
       <Dialog open={help} onClose={() => setHelp(false)} title="Keyboard shortcuts" width="max-w-md">
         <ul className="divide-y divide-line">
           {SHORTCUT_HELP.map((item) => (

@@ -34,7 +34,7 @@ export const routes: RouteObject[] = [
     ),
     errorElement: <RouteError />,
     children: [
-      { index: true, element: <Navigate to="/contacts" replace /> },
+      { index: true, element: <Navigate to="/dashboard" replace /> },
       // Screens with their own paths go here, before the generic object routes.
       { path: "dashboard", lazy: page(() => import("@/features/dashboard/DashboardPage")) },
       { path: "tasks", lazy: page(() => import("@/features/tasks/TasksPage")) },

@@ -19,10 +19,14 @@ export const SHORTCUT_HELP: ShortcutHelp[] = [
   { keys: "g d", label: "Go to deals" },
   { keys: "g l", label: "Go to leads" },
   { keys: "g a", label: "Go to activities" },
+  { keys: "g b", label: "Go to the deals board" },
   { keys: "j / k", label: "Next / previous row" },
   { keys: "Enter", label: "Open the selected row" },
   { keys: "x", label: "Select or unselect the row" },
   { keys: "n", label: "New record" },
+  { keys: "t", label: "New task, from any screen" },
+  { keys: "x / Space", label: "My tasks: complete or reopen the selected task" },
+  { keys: "e", label: "My tasks: rename the selected task" },
   { keys: "?", label: "Show these shortcuts" },
 ];
 

@@ -5,11 +5,15 @@ import type { FieldMeta, FieldType, Money, ObjectMeta, RecordData, RecordLink } 
 const BOOKKEEPING = new Set(["id", "version"]);
 
 /**
- * Whether a field holds a list. Metadata has no flag for it yet: multi-selects do, and so do fields whose
- * values come back as arrays (e-mails, phones, contact_ids); a name ending in _ids is a list of relations.
+ * Whether a field holds a list: metadata's `many` flag. A select or text field is never one, whatever it says:
+ * callers ask for a list field's one-value form (a filter on one e-mail, one tag) by changing its type.
+ * Servers without the flag: multi-selects do, and so do fields whose values come back as arrays (e-mails,
+ * phones, contact_ids); a name ending in _ids is a list of relations.
  */
 export function isListField(field: FieldMeta, sample?: unknown): boolean {
-  if (field.type === "multi_select" || field.type === "record_link") return true;
+  if (field.type === "multi_select") return true;
+  if (typeof field.many === "boolean") return field.many && field.type !== "select" && field.type !== "text";
+  if (field.type === "record_link") return true;
   if (Array.isArray(sample)) return true;
   if ((field.settings as Record<string, unknown>)?.many === true) return true;
   if (field.type === "relation" && field.name.endsWith("_ids")) return true;
@@ -18,6 +22,17 @@ export function isListField(field: FieldMeta, sample?: unknown): boolean {
 
 export function isEditable(field: FieldMeta): boolean {
   return field.access === "write" && !field.system && field.type !== "id" && field.type !== "record_link";
+}
+
+export type ObjectAction = "read" | "create" | "update" | "delete" | "export";
+
+/**
+ * Whether the caller's role lets them `action` the object's records (metadata's `permissions`, which mirror
+ * what the server enforces). Servers without it: any writable field is taken to mean "may write".
+ */
+export function can(meta: ObjectMeta, action: ObjectAction): boolean {
+  if (meta.permissions) return meta.permissions[action] === true;
+  return action === "read" || meta.fields.some(isEditable);
 }
 
 export function isBookkeeping(field: FieldMeta): boolean {

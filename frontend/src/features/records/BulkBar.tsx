@@ -2,7 +2,7 @@ import { useState } from "react";
 import { ApiError, errorMessage } from "@/api/problem";
 import { useBatch } from "@/api/records";
 import { useMe } from "@/auth/AuthProvider";
-import { isEditable } from "@/lib/fields";
+import { can, isEditable } from "@/lib/fields";
 import type { ObjectMeta, RecordData } from "@/lib/types";
 import { Button } from "@/ui/Button";
 import { Dialog } from "@/ui/Dialog";
@@ -15,7 +15,9 @@ export function BulkBar({ meta, selected, onClear }: { meta: ObjectMeta; selecte
   const me = useMe();
   const batch = useBatch(meta.name);
   const toast = useToast();
-  const editable = meta.fields.filter(isEditable);
+  // What the caller's role allows (the server refuses the rest anyway): no button that can only fail.
+  const editable = can(meta, "update") ? meta.fields.filter(isEditable) : [];
+  const canDelete = can(meta, "delete");
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [fieldName, setFieldName] = useState(editable[0]?.name ?? "");
@@ -65,12 +67,16 @@ export function BulkBar({ meta, selected, onClear }: { meta: ObjectMeta; selecte
   return (
     <div role="toolbar" aria-label="Selected records" className="flex items-center gap-2 border-b border-line bg-accent-soft px-3 py-1.5 text-sm">
       <span className="font-medium text-accent-text">{count} selected</span>
-      <Button size="sm" icon="edit" onClick={() => setEditing(true)} disabled={!editable.length}>
-        Edit field
-      </Button>
-      <Button size="sm" icon="trash" onClick={() => setConfirming(true)}>
-        Delete
-      </Button>
+      {editable.length ? (
+        <Button size="sm" icon="edit" onClick={() => setEditing(true)}>
+          Edit field
+        </Button>
+      ) : null}
+      {canDelete ? (
+        <Button size="sm" icon="trash" onClick={() => setConfirming(true)}>
+          Delete
+        </Button>
+      ) : null}
       <Button size="sm" variant="ghost" onClick={onClear}>
         Clear
       </Button>

@@ -1,5 +1,6 @@
 import { Link } from "react-router";
 import { useMembers, useObjectMeta, useRelatedRecord } from "@/api/records";
+import { toneClass } from "@/features/customize/colors";
 import { formatValue, isListField, isRecordLink, optionLabel, recordTitle, relationTarget } from "@/lib/fields";
 import type { FieldMeta } from "@/lib/types";
 import { Avatar } from "@/ui/Avatar";
@@ -47,8 +48,11 @@ const SELECT_TONES = [
 
 function OptionBadge({ field, value }: { field: FieldMeta; value: unknown }) {
   const index = Math.max(0, field.options.findIndex((o) => o.value === value));
+  // The colour an admin chose for the option (Settings > Fields), else one by position.
+  const color = field.options[index]?.color;
+  const tone = color ? toneClass(color) : SELECT_TONES[index % SELECT_TONES.length];
   return (
-    <span className={cx("inline-flex max-w-full items-center truncate rounded px-1.5 py-px text-[12px] font-medium", SELECT_TONES[index % SELECT_TONES.length])}>
+    <span className={cx("inline-flex max-w-full items-center truncate rounded px-1.5 py-px text-[12px] font-medium", tone)}>
       {optionLabel(field, value)}
     </span>
   );

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { useObjectMeta, useRecordCount, useRecordList } from "@/api/records";
 import { useShortcuts } from "@/app/shortcuts";
-import { isEditable } from "@/lib/fields";
+import { can } from "@/lib/fields";
 import type { RecordData } from "@/lib/types";
 import { Button } from "@/ui/Button";
 import { EmptyState } from "@/ui/EmptyState";
@@ -81,7 +81,7 @@ export default function ListPage() {
   const count = useRecordCount(object, state.filter, Boolean(meta));
   const rows = useMemo<RecordData[]>(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const selected = rows.filter((r) => selection[r.id]);
-  const canCreate = meta?.fields.some((f) => isEditable(f)) ?? false;
+  const canCreate = meta ? can(meta, "create") : false;
 
   useEffect(() => setSelection({}), [object]);
   useShortcuts({ n: () => canCreate && setCreating(true) }, Boolean(meta));

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, errorMessage } from "@/api/problem";
 import { useDeleteRecord, useObjectMeta, useRecord } from "@/api/records";
-import { formatDateTime, isBookkeeping, isEditable, recordTitle } from "@/lib/fields";
+import { can, formatDateTime, isBookkeeping, isEditable, recordTitle } from "@/lib/fields";
 import type { FieldMeta, ObjectMeta, RecordData } from "@/lib/types";
 import { Avatar } from "@/ui/Avatar";
 import { Button } from "@/ui/Button";
@@ -19,6 +19,9 @@ import { FieldValue } from "./FieldValue";
 import { InlineEdit } from "./InlineEdit";
 import { RelatedLists } from "./RelatedLists";
 import { Timeline } from "./Timeline";
+import { RecordBoardActions } from "@/features/board/RecordBoardActions";
+import { CreateTaskDialog } from "@/features/tasks/CreateTaskDialog";
+import { useCanCreateTasks } from "@/features/tasks/NewTaskButton";
 
 interface Group {
   title: string;
@@ -111,6 +114,8 @@ export default function RecordPage() {
   const remove = useDeleteRecord(object);
   const [historyOf, setHistoryOf] = useState<FieldMeta | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [addingTask, setAddingTask] = useState(false);
+  const canCreateTasks = useCanCreateTasks();
   const setAsOf = (value: string | null) =>
     setParams(
       (current) => {
@@ -142,7 +147,7 @@ export default function RecordPage() {
   }
   const data = notThen ? undefined : record.data;
   const title = data ? recordTitle(meta, data) : meta.singular;
-  const canDelete = meta.fields.some(isEditable) && !asOf;
+  const canDelete = can(meta, "delete") && !asOf;
 
   return (
     <div className="flex h-full flex-col">
@@ -155,6 +160,12 @@ export default function RecordPage() {
         <h1 className="min-w-0 truncate text-sm font-semibold">{title}</h1>
         <div className="ml-auto flex items-center gap-2">
           <AsOfPicker value={asOf} onChange={setAsOf} createdAt={data ? String(data.created_at ?? "") : undefined} />
+          {data && !asOf ? <RecordBoardActions meta={meta} record={data} /> : null}
+          {canCreateTasks && !asOf && data && meta.name !== "activities" ? (
+            <Button size="sm" icon="plus" onClick={() => setAddingTask(true)} aria-label="Add task" title={`Add a task linked to this ${meta.singular}`}>
+              <span className="hidden sm:inline">Add task</span>
+            </Button>
+          ) : null}
           {canDelete ? <Button size="sm" variant="ghost" icon="trash" aria-label={`Delete ${meta.singular}`} onClick={() => setConfirmDelete(true)} /> : null}
         </div>
       </header>
@@ -186,7 +197,7 @@ export default function RecordPage() {
                 <section key={group.title} className="k-card px-3 py-2.5" aria-label={group.title}>
                   <h2 className="px-0.5 pb-1 text-xs font-semibold tracking-wide text-faint uppercase">{group.title}</h2>
                   {group.fields.map((field) => (
-                    <FieldRow key={field.name} meta={meta} record={data} field={field} readOnly={Boolean(asOf)} onHistory={() => setHistoryOf(field)} />
+                    <FieldRow key={field.name} meta={meta} record={data} field={field} readOnly={Boolean(asOf) || !can(meta, "update")} onHistory={() => setHistoryOf(field)} />
                   ))}
                 </section>
               ))
@@ -213,6 +224,7 @@ export default function RecordPage() {
           }}
         />
       ) : null}
+      {addingTask ? <CreateTaskDialog open links={[{ object: meta.name, id }]} onClose={() => setAddingTask(false)} /> : null}
       <Dialog
         open={confirmDelete}
         onClose={() => setConfirmDelete(false)}

@@ -15,7 +15,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { useShortcuts } from "@/app/shortcuts";
-import { isEditable, recordTitle, titleLabel } from "@/lib/fields";
+import { can, isEditable, recordTitle, titleLabel } from "@/lib/fields";
 import type { FieldMeta, ObjectMeta, RecordData } from "@/lib/types";
 import { cx } from "@/ui/cx";
 import { Icon } from "@/ui/Icon";
@@ -75,6 +75,8 @@ interface Props {
 }
 
 export function RecordTable({ meta, rows, columns, sort, onSort, selection, onSelection, hasNextPage, isFetchingNextPage, fetchNextPage, loading }: Props) {
+  // The role may update records of this object at all (fields can still be read-only on their own).
+  const mayUpdate = can(meta, "update");
   const navigate = useNavigate();
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(-1);
@@ -264,7 +266,7 @@ export function RecordTable({ meta, rows, columns, sort, onSort, selection, onSe
                     }
                     const { field, title } = cell.column.columnDef.meta as { field: FieldMeta; title: boolean };
                     const edit = editing?.id === record.id && editing.field === field.name;
-                    const writable = isEditable(field);
+                    const writable = mayUpdate && isEditable(field);
                     return (
                       <div
                         role="gridcell"

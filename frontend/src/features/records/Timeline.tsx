@@ -9,6 +9,7 @@ import { Icon, type IconName } from "@/ui/Icon";
 import { Skeleton } from "@/ui/Skeleton";
 import { Link } from "react-router";
 import { groupChangeSets, type ChangeSet } from "./history";
+import { TaskDueLabel, TaskToggle } from "@/features/tasks/TaskRow";
 
 type Entry = { kind: "changes"; at: string; set: ChangeSet } | { kind: "activity"; at: string; activity: RecordData };
 
@@ -55,10 +56,12 @@ function ActivityEntry({ activity, meta }: { activity: RecordData; meta: ObjectM
       </span>
       <div className="min-w-0 flex-1 rounded-md border border-line bg-surface px-3 py-2">
         <p className="flex items-center gap-2 text-sm">
+          {kind === "task" ? <TaskToggle task={activity} title={recordTitle(meta, activity)} /> : null}
           <span className="text-xs font-medium text-muted uppercase">{kindField ? optionLabel(kindField, kind) : kind}</span>
           <Link to={`/activities/${activity.id}`} className="truncate font-medium hover:underline">
             {recordTitle(meta, activity)}
           </Link>
+          {kind === "task" ? <TaskDueLabel task={activity} /> : null}
           {activity.done ? <span className="rounded bg-success-soft px-1.5 text-xs text-success">Done</span> : null}
           <span className="ml-auto shrink-0 text-xs text-faint">{formatRelativeTime(String(activity.created_at))}</span>
         </p>
