@@ -35,13 +35,19 @@ COLUMNS = (
     "tenant_id, id, first_name, last_name, emails, phones, job_title, company_id, owner_id, version, custom, "
     "created_at, updated_at, deleted_at"
 )
+# The columns the engine selects for a list: those its fields are read from (kronos.kit.records.rows), so not
+# tenant_id, deleted_at, nor custom while contacts have no custom field (the bench workspace has none).
+LIST_COLUMNS = (
+    "id, first_name, last_name, emails, phones, job_title, company_id, owner_id, version, "
+    "created_at, updated_at"
+)
 # The statements the engine sends for the list scenario (one page, limit + 1 rows to know if there is more).
 PAGE_FIRST = (
-    f"SELECT {COLUMNS} FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL {{owner}}"
+    f"SELECT {LIST_COLUMNS} FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL {{owner}}"
     "ORDER BY created_at DESC, id DESC LIMIT $2"
 )
 PAGE_AFTER = (
-    f"SELECT {COLUMNS} FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL {{owner}}"
+    f"SELECT {LIST_COLUMNS} FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL {{owner}}"
     "AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $2"
 )
 INSERT = (

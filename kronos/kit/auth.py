@@ -9,14 +9,17 @@ Routers require a principal by default (``CurrentPrincipal``); a public route sa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Literal, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.db import Database
+from kronos.kit.deps import request_session
 from kronos.kit.errors import Forbidden, Unauthorized
 
 Action = Literal["read", "create", "update", "delete", "export"]
@@ -65,6 +68,25 @@ class Principal:
 # Given the bearer token, return the principal it proves, or None if the token is not of this kind.
 # Raise Unauthorized for a token of this kind that is invalid, expired or revoked.
 Authenticator = Callable[[Request, Database, str], Awaitable[Principal | None]]
+
+
+@asynccontextmanager
+async def auth_session(request: Request, db: Database) -> AsyncIterator[tuple[AsyncSession, bool]]:
+    """The session an authenticator reads with, and whether it is the request's own.
+
+    The request's own session (see ``kronos.kit.deps.request_session``) saves a pool checkout and a
+    transaction; its transaction is still unbound when authentication runs, and the authenticator may bind it
+    to the principal's tenant in the same statement that loads the principal (``tenant_binding_columns``).
+    Without one (the route asked for the principal before its session), a short read session of its own that
+    it must not bind: it ends here.
+    """
+    shared = request_session(request)
+    if shared is not None:
+        yield shared, True
+        return
+    async with db.read_session() as session:
+        yield session, False
+
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login, or an API key.")
 

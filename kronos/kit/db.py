@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
-from sqlalchemy import event, text
+from sqlalchemy import ColumnElement, Text, cast, event, func, literal, text, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -70,6 +70,20 @@ TenantSource = uuid.UUID | Callable[[], uuid.UUID | None]
 _APPLY_TENANT = text(
     f"SELECT set_config('role', '{TENANT_DB_ROLE}', true), set_config('{TENANT_SETTING}', :tenant, true)"
 )
+
+
+def tenant_binding_columns(tenant: ColumnElement[Any]) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """What ``_APPLY_TENANT`` runs, as two columns another SELECT can carry (PostgreSQL only).
+
+    Authentication reads the principal in the request's own transaction; adding these columns to that one
+    statement binds the transaction to the tenant without a round trip of its own. They take effect for the
+    statements that follow, so the caller must evaluate them after every other part of its statement (in an
+    outer query over a subquery that cannot be flattened into it) and only for a principal it accepts.
+    """
+    return (
+        func.set_config("role", literal(TENANT_DB_ROLE), true()),
+        func.set_config(TENANT_SETTING, cast(tenant, Text), true()),
+    )
 
 
 def _bound_tenant(session: Session) -> uuid.UUID | None:

@@ -7,6 +7,11 @@ Once a request has a principal (``kronos.kit.auth.get_principal`` puts it on ``r
 transaction of its sessions is bound to the principal's tenant (``bind_tenant``), so PostgreSQL's row-level
 security holds even where a query forgets its tenant filter. The tenant is looked up when a transaction
 begins, so it does not matter in which order a route lists its dependencies.
+
+The first session a request opens is also the one authentication reads with (``request_session``): a route
+that lists its session before ``CurrentPrincipal`` (as the record engine's do) costs one pool checkout and one
+transaction, the principal's statement binding that transaction to the tenant as it reads. A route that asks
+for the principal first still works: authentication then opens a short session of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.config import Settings
 from kronos.kit.db import Database, ReadSession, WriteSession, bind_tenant
@@ -40,16 +46,43 @@ def _request_tenant(request: Request) -> Callable[[], uuid.UUID | None]:
     return tenant
 
 
+_REQUEST_SESSION = "kronos_db_session"
+
+
+def request_session(request: Request) -> AsyncSession | None:
+    """The session this request opened first, while it is open; None before (or without) one."""
+    session: AsyncSession | None = getattr(request.state, _REQUEST_SESSION, None)
+    return session
+
+
+def _share(request: Request, session: AsyncSession) -> None:
+    if getattr(request.state, _REQUEST_SESSION, None) is None:
+        setattr(request.state, _REQUEST_SESSION, session)
+
+
+def _unshare(request: Request, session: AsyncSession) -> None:
+    if getattr(request.state, _REQUEST_SESSION, None) is session:
+        setattr(request.state, _REQUEST_SESSION, None)
+
+
 async def get_write_session(request: Request) -> AsyncIterator[WriteSession]:
     async with get_database(request).write_session() as session:
         await bind_tenant(session, _request_tenant(request))
-        yield session
+        _share(request, session)
+        try:
+            yield session
+        finally:
+            _unshare(request, session)
 
 
 async def get_read_session(request: Request) -> AsyncIterator[ReadSession]:
     async with get_database(request).read_sessionmaker() as session:
         await bind_tenant(session, _request_tenant(request))
-        yield session
+        _share(request, session)
+        try:
+            yield session
+        finally:
+            _unshare(request, session)
 
 
 DbSession = Annotated[WriteSession, Depends(get_write_session, scope="function")]

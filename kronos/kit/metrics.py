@@ -49,5 +49,23 @@ class Metrics:
             "kronos_http_requests_in_progress", "HTTP requests being served.", registry=self.registry
         )
 
+        # Label children by label values: ``labels()`` takes a lock and checks its arguments on every call;
+        # a request needs only a dict lookup. Bounded by the routes' templates (never raw paths).
+        self._requests: dict[tuple[str, str, int], Counter] = {}
+        self._latency: dict[tuple[str, str], Histogram] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one finished request and record its latency."""
+        counter = self._requests.get((method, route, status))
+        if counter is None:
+            counter = self._requests[(method, route, status)] = self.requests.labels(
+                method, route, str(status)
+            )
+        counter.inc()
+        histogram = self._latency.get((method, route))
+        if histogram is None:
+            histogram = self._latency[(method, route)] = self.latency.labels(method, route)
+        histogram.observe(seconds)
+
     def watch_pool(self, pool_status: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_PoolCollector(pool_status))

@@ -9,10 +9,12 @@ a record outside it (or in another workspace) is a 404 exactly like an id that d
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic_core import to_json
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,11 +29,15 @@ from kronos.kit.records.query import (
     encode_cursor,
     parse_filters,
 )
+from kronos.kit.records.rows import row_columns, serialize_rows
 from kronos.kit.records.write import Actor, WriteResult, purge_record, read_value, write_record
 
 Mode = Literal["create", "update", "replace"]
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# RecordService._base statements, by (schema, workspace, deleted, rows, visibility); bounded, oldest out.
+_BASES: OrderedDict[tuple[Any, ...], tuple[ObjectSchema, Any]] = OrderedDict()
+_BASES_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,13 @@ class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
     total: int | None
+
+    def to_json(self, *, with_total: bool) -> bytes:
+        """The list body (``RecordList``): compact JSON by pydantic's serializer, the one FastAPI uses."""
+        body: dict[str, Any] = {"items": self.items, "next_cursor": self.next_cursor}
+        if with_total:
+            body["total"] = self.total
+        return to_json(body)
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -109,16 +122,42 @@ class RecordService:
             return owner_id == self.principal.user_id
         return owner_id in {*self.principal.visible_owner_ids, self.principal.user_id}
 
+    def _visibility_key(self, schema: ObjectSchema) -> tuple[Any, ...]:
+        """What ``visibility`` depends on, as a cache key."""
+        scope = self.principal.permissions.visibility(schema.name)
+        owner_spec = schema.definition.owner_spec
+        if scope == "all" or owner_spec is None or owner_spec.column is None:
+            return ("all",)
+        if scope == "own":
+            return ("own", self.principal.user_id)
+        return ("team", frozenset({*self.principal.visible_owner_ids, self.principal.user_id}))
+
     def _base(self, schema: ObjectSchema, *, deleted: bool = False, rows: bool = False) -> Any:
         """Live (or deleted) records of ``schema`` the caller may see: ORM objects to write to, or plain
-        ``rows`` (the table's columns; attribute access by column name works on both) for reads, which skips
-        the identity map and change tracking a read never uses."""
+        ``rows`` (the columns its fields are read from, ``row_columns``; attribute access by column name works
+        on both) for reads, which skips the identity map and change tracking a read never uses.
+
+        Built once per schema, workspace and visibility and reused (statements are immutable; ``where``
+        copies): building it costs more than running a page of it through the driver."""
+        # Only schemas the registry caches (a principal with a schema version) live long enough to be worth
+        # it; caching others would keep every one of them alive.
+        key = (id(schema), self.tenant_id, deleted, rows, self._visibility_key(schema))
+        cached = _BASES.get(key) if self.principal.schema_version is not None else None
+        if cached is not None and cached[0] is schema:
+            _BASES.move_to_end(key)
+            return cached[1]
         model = schema.model
-        return (select(*model.__table__.columns) if rows else select(model)).where(
+        columns = row_columns(schema, cache=self.principal.schema_version is not None) if rows else [model]
+        statement = select(*columns).where(
             *schema.definition.scope(self.tenant_id),
             model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None),
             self.visibility(schema),
         )
+        if self.principal.schema_version is not None:
+            _BASES[key] = (schema, statement)  # keeps the schema alive: its id is not reused meanwhile
+            if len(_BASES) > _BASES_SIZE:
+                _BASES.popitem(last=False)
+        return statement
 
     async def _load(self, schema: ObjectSchema, record_id: str, *, deleted: bool = False) -> Any:
         try:
@@ -195,7 +234,7 @@ class RecordService:
             rows = rows[:limit]
             last = rows[-1]
             next_cursor = encode_cursor(sort_signature, [read_value(key.spec, last) for key in keys], last.id)
-        items = [self.serialize(schema, row, shown) for row in rows]
+        items = serialize_rows(schema, rows, shown, cache=self.principal.schema_version is not None)
         await expand.expand(self, expanded, items)
         return Page(items, next_cursor, total)
 
@@ -239,12 +278,17 @@ class RecordService:
             except FieldInvalid as exc:
                 errors.append(FieldError(path=path, message=exc.message, type=exc.type))
         for spec in schema.writable():
-            if spec.name in body or access(schema.name, spec.name) != "write":
+            if spec.name in body:
+                continue
+            if mode == "create" and spec.name == schema.definition.owner_field and spec.default is None:
+                # A new record is its creator's, also when their role may not choose owners: otherwise a
+                # rep who sees only their own records would create records they cannot see.
+                changes[spec.name] = str(self.principal.user_id)
+                continue
+            if access(schema.name, spec.name) != "write":
                 continue
             if mode == "create" and spec.default is not None:
                 changes[spec.name] = spec.default
-            elif mode == "create" and spec.name == schema.definition.owner_field:
-                changes[spec.name] = str(self.principal.user_id)
             elif mode == "replace":
                 changes[spec.name] = None
         for spec in schema.writable():

@@ -5,16 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
-from sqlalchemy import Text, cast, exists, func, select, update
+from sqlalchemy import Select, Text, bindparam, case, cast, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
+from kronos.kit.db import tenant_binding_columns
 from kronos.kit.records.models import SchemaVersion
 from kronos.kit.repository import TenantRepository
 from kronos.modules.access.models import ApiKey, Role, Team, TeamMember
-from kronos.modules.identity.models import Invitation, Membership, User
+from kronos.modules.identity.models import AuthSession, Invitation, Membership, User
 
 
 class RoleRepository(TenantRepository[Role]):
@@ -30,9 +31,116 @@ class RoleRepository(TenantRepository[Role]):
         await self.session.delete(role)
 
 
-# Built once: an alias made per call re-adapts every column it touches (costly on a hot path).
-_MANAGER = aliased(TeamMember, name="manager")
-_MEMBER = aliased(TeamMember, name="member")
+# The principal's statements run on every request: built once per shape, from the tables (plain Core: no ORM
+# compile step) with bound parameters, so a request neither builds nor compiles SQL (SQLAlchemy memoizes the
+# cache key of a statement object on it).
+_MEMBERSHIPS = Membership.__table__
+_ROLES = Role.__table__
+_SESSIONS = AuthSession.__table__
+_MANAGERS = TeamMember.__table__.alias("manager")
+_MEMBERS = TeamMember.__table__.alias("member")
+_TENANT = bindparam("tenant_id", type_=_MEMBERSHIPS.c.tenant_id.type)
+_USER = bindparam("user_id", type_=_MEMBERSHIPS.c.user_id.type)
+_SESSION = bindparam("session_id", type_=_SESSIONS.c.id.type)
+_NOW = bindparam("now", type_=_SESSIONS.c.expires_at.type)
+
+# (role key, custom role's permissions and version, members of the teams the user manages, schema version)
+PrincipalRow = tuple[str, dict[str, Any] | None, datetime | None, set[uuid.UUID], int]
+
+
+def _principal_columns(dialect: str) -> list[Any]:
+    manager, member = _MANAGERS.c, _MEMBERS.c
+    ids = (
+        func.string_agg(cast(member.user_id, Text), ",")
+        if dialect == "postgresql"
+        else func.group_concat(member.user_id, ",")
+    )
+    managed = (
+        select(ids)
+        .select_from(
+            _MEMBERS.join(
+                _MANAGERS, (manager.tenant_id == member.tenant_id) & (manager.team_id == member.team_id)
+            )
+        )
+        .where(
+            manager.tenant_id == _TENANT,
+            manager.user_id == _USER,
+            manager.is_manager.is_(True),
+            member.tenant_id == _TENANT,
+        )
+        .scalar_subquery()
+    )
+    versions = SchemaVersion.__table__.c
+    version = select(versions.version).where(versions.tenant_id == _TENANT).scalar_subquery()
+    return [
+        _MEMBERSHIPS.c.role.label("role"),
+        _ROLES.c.permissions.label("permissions"),
+        _ROLES.c.updated_at.label("role_version"),
+        managed.label("managed"),
+        version.label("schema_version"),
+    ]
+
+
+def _role_join() -> Any:
+    roles, memberships = _ROLES.c, _MEMBERSHIPS.c
+    return (
+        (roles.tenant_id == memberships.tenant_id)
+        & (roles.key == memberships.role)
+        & roles.deleted_at.is_(None)
+    )
+
+
+@cache
+def _principal_statement(dialect: str) -> Select[Any]:
+    """The member's row: none if they are not a member."""
+    memberships = _MEMBERSHIPS.c
+    return (
+        select(*_principal_columns(dialect))
+        .select_from(_MEMBERSHIPS.outerjoin(_ROLES, _role_join()))
+        .where(
+            memberships.tenant_id == _TENANT,
+            memberships.deleted_at.is_(None),
+            memberships.user_id == _USER,
+        )
+    )
+
+
+@cache
+def _session_principal_statement(dialect: str, bind: bool) -> Select[Any]:
+    """The member's row seen from their sign-in session: none if the session is not alive, a row with a null
+    role if it is but they are no longer a member. With ``bind`` (PostgreSQL), the transaction is bound to
+    the tenant (``tenant_binding_columns``) for a live member, by an outer query over the row: LIMIT keeps the
+    planner from flattening the two, so the row — its subqueries on tenant tables included — is read before
+    the binding switches role."""
+    sessions, memberships = _SESSIONS.c, _MEMBERSHIPS.c
+    member_of_session = (
+        (memberships.tenant_id == sessions.tenant_id)
+        & (memberships.user_id == sessions.user_id)
+        & memberships.deleted_at.is_(None)
+    )
+    inner = (
+        select(*_principal_columns(dialect))
+        .select_from(_SESSIONS.outerjoin(_MEMBERSHIPS, member_of_session).outerjoin(_ROLES, _role_join()))
+        .where(
+            sessions.id == _SESSION,
+            sessions.user_id == _USER,
+            sessions.tenant_id == _TENANT,
+            sessions.revoked_at.is_(None),
+            sessions.expires_at > _NOW,
+        )
+    )
+    if not bind:
+        return inner
+    row = inner.limit(1).subquery("principal")
+    member = row.c.role.is_not(None)
+    return select(*row.c, *(case((member, column)) for column in tenant_binding_columns(_TENANT)))
+
+
+def _parse(row: Any) -> PrincipalRow | None:
+    if row is None or row.role is None:
+        return None
+    owners = {uuid.UUID(value) for value in (row.managed or "").split(",") if value}
+    return row.role, row.permissions, row.role_version, owners, int(row.schema_version or 0)
 
 
 class MembershipQueries:
@@ -66,47 +174,31 @@ class MembershipQueries:
         )
         return set(rows)
 
-    async def principal_row(
-        self, user_id: uuid.UUID
-    ) -> tuple[str, dict[str, Any] | None, datetime | None, set[uuid.UUID], int] | None:
+    def _dialect(self) -> str:
+        return str(self.session.get_bind().dialect.name)
+
+    async def principal_row(self, user_id: uuid.UUID) -> PrincipalRow | None:
         """Everything a request's principal needs, in one round trip: the member's role key (and a custom
         role's permissions and version), the members of the teams they manage, and the workspace's schema
         version (``kronos.kit.records.objects``). None if they are not a member."""
-        manager, member = _MANAGER, _MEMBER
-        dialect = self.session.get_bind().dialect.name
-        ids = (
-            func.string_agg(cast(member.user_id, Text), ",")
-            if dialect == "postgresql"
-            else func.group_concat(member.user_id, ",")
-        )
-        managed = (
-            select(ids)
-            .join(manager, (manager.tenant_id == member.tenant_id) & (manager.team_id == member.team_id))
-            .where(
-                manager.tenant_id == self.tenant_id,
-                manager.user_id == user_id,
-                manager.is_manager.is_(True),
-                member.tenant_id == self.tenant_id,
-            )
-            .scalar_subquery()
-        )
-        version = select(SchemaVersion.version).where(SchemaVersion.tenant_id == self.tenant_id)
-        row = (
-            await self.session.execute(
-                select(Membership.role, Role.permissions, Role.updated_at, managed, version.scalar_subquery())
-                .outerjoin(
-                    Role,
-                    (Role.tenant_id == Membership.tenant_id)
-                    & (Role.key == Membership.role)
-                    & Role.deleted_at.is_(None),
-                )
-                .where(self._active(), Membership.user_id == user_id)
-            )
-        ).first()
+        statement = _principal_statement(self._dialect())
+        params = {"tenant_id": self.tenant_id, "user_id": user_id}
+        return _parse((await self.session.execute(statement, params)).first())
+
+    async def session_principal_row(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *, bind: bool
+    ) -> PrincipalRow | Literal["ended", "not_member"]:
+        """``principal_row`` and the sign-in session check in one round trip: "ended" if session
+        ``session_id`` of this user and workspace is revoked, expired or unknown, "not_member" if it is alive
+        but they left the workspace. With ``bind`` (the request's own transaction), a live member's row also
+        binds the transaction to the workspace (PostgreSQL's row-level security), saving that round trip."""
+        dialect = self._dialect()
+        statement = _session_principal_statement(dialect, bind and dialect == "postgresql")
+        params = {"tenant_id": self.tenant_id, "user_id": user_id, "session_id": session_id, "now": now}
+        row = (await self.session.execute(statement, params)).first()
         if row is None:
-            return None
-        owners = {uuid.UUID(value) for value in (row[3] or "").split(",") if value}
-        return row[0], row[1], row[2], owners, int(row[4] or 0)
+            return "ended"
+        return _parse(row) or "not_member"
 
 
 class TeamRepository(TenantRepository[Team]):

@@ -3,7 +3,8 @@
 ``load_principal_access`` is what an authenticator calls on every request to turn a (workspace, user) into
 a ``PermissionSet`` and the owners "team" visibility shows. It costs one query: the membership joined to its
 custom role (built-in roles are shared instances, parsed once), with the members of the teams the user
-manages and the workspace's schema version as subqueries.
+manages and the workspace's schema version as subqueries. ``load_session_access`` is the same for a signed-in
+user, with their sign-in session's check in that one query.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from kronos.modules.access.permissions import (
     permissions_from_json,
     permissions_to_json,
 )
-from kronos.modules.access.repository import MembershipQueries, RoleRepository
+from kronos.modules.access.repository import MembershipQueries, PrincipalRow, RoleRepository
 
 # Parsed custom roles by (workspace, key, version): a role edit changes updated_at, so stale entries are
 # never used, only evicted. Bounded so a large installation cannot grow it without limit.
@@ -77,7 +78,38 @@ async def load_principal_access(
     nothing rather than failing."""
     found = await MembershipQueries(session, tenant_id).principal_row(user_id)
     if found is None:
-        raise MembershipRequired("You are not a member of this workspace.")
+        raise _not_a_member()
+    return _access(tenant_id, user_id, found)
+
+
+async def load_session_access(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    auth_session_id: uuid.UUID,
+    now: datetime,
+    *,
+    bind: bool,
+) -> PrincipalAccess | None:
+    """``load_principal_access`` for a signed-in user, with the check that their sign-in session is alive
+    (not revoked, not expired, theirs in this workspace) in the same statement. None if the session has
+    ended; ``MembershipRequired`` if it is alive but they are no longer a member. ``bind``: the statement also
+    binds the caller's transaction to the workspace (see ``MembershipQueries.session_principal_row``)."""
+    found = await MembershipQueries(session, tenant_id).session_principal_row(
+        user_id, auth_session_id, now, bind=bind
+    )
+    if isinstance(found, str):  # "ended" or "not_member"
+        if found == "ended":
+            return None
+        raise _not_a_member()
+    return _access(tenant_id, user_id, found)
+
+
+def _not_a_member() -> MembershipRequired:
+    return MembershipRequired("You are not a member of this workspace.")
+
+
+def _access(tenant_id: uuid.UUID, user_id: uuid.UUID, found: PrincipalRow) -> PrincipalAccess:
     key, data, version, owners, schema_version = found
     permissions: Permissions
     if key in BUILT_IN_ROLES:
