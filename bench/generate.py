@@ -7,6 +7,8 @@ its owner and 19 more members, then loads N/10 companies and N contacts (varied 
 owners spread over the 20 users, timestamps over three years, ids that are UUIDv7 of their creation time as
 the engine makes them) and field history for a share of the records (their full 'create' change set,
 consistent with the record). Deals and activities are loaded only if the migrated schema has those tables.
+Every company domain and contact e-mail also gets its claim in ``unique_values`` (COPY, batch by batch), as
+the write path would have made it: upserts and uniqueness checks find them there.
 
 ``--indexes rebuild`` (default) drops the loaded tables' secondary indexes and foreign keys, loads, and
 recreates them; ``keep`` loads with them in place. Both end with VACUUM ANALYZE.
@@ -22,7 +24,7 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -521,9 +523,10 @@ async def copy_rows(
     rows: Iterator[tuple[Any, ...]],
     total: int,
     progress: Progress,
-    after_batch: Callable[[list[tuple[Any, ...]]], None] | None = None,
+    after_batch: Callable[[list[tuple[Any, ...]]], Awaitable[None] | None] | None = None,
 ) -> float:
-    """COPY ``rows`` in batches, showing rows/s. Returns the seconds it took."""
+    """COPY ``rows`` in batches, showing rows/s. Returns the seconds it took. ``after_batch`` may be async
+    (it may COPY rows of its own, e.g. the batch's claims in unique_values)."""
     task = progress.add_task(table, total=total)
     started = time.perf_counter()
     batch: list[tuple[Any, ...]] = []
@@ -533,16 +536,47 @@ async def copy_rows(
         if len(batch) >= BATCH:
             await conn.copy_records_to_table(table, records=batch, columns=list(columns))
             if after_batch:
-                after_batch(batch)
+                done_with = after_batch(batch)
+                if inspect.isawaitable(done_with):
+                    await done_with
             done += len(batch)
             progress.update(task, completed=done)
             batch = []
     if batch:
         await conn.copy_records_to_table(table, records=batch, columns=list(columns))
         if after_batch:
-            after_batch(batch)
+            done_with = after_batch(batch)
+            if inspect.isawaitable(done_with):
+                await done_with
         progress.update(task, completed=done + len(batch))
     return time.perf_counter() - started
+
+
+UNIQUE_COLUMNS = ["tenant_id", "object", "field", "value_key", "record_id"]
+
+
+def claimer(conn: asyncpg.Connection, object_name: str) -> Callable[[list[tuple[Any, ...]]], Awaitable[None]]:
+    """An ``after_batch`` that COPYs the batch's claims into unique_values: companies' domains (column 3)
+    or contacts' e-mails (column 4, a JSON list), normalized by the engine's own function."""
+    from kronos.kit.records.fields import FieldType
+    from kronos.kit.records.unique import normalize
+
+    async def claim(batch: list[tuple[Any, ...]]) -> None:
+        claims: list[tuple[Any, ...]] = []
+        for row in batch:
+            if object_name == "companies":
+                if row[3] is not None:
+                    claims.append(
+                        (row[0], "companies", "domain", normalize(FieldType.TEXT, True, row[3]), row[1])
+                    )
+            else:
+                for email in dict.fromkeys(json.loads(row[4]) if row[4] else []):
+                    claims.append(
+                        (row[0], "contacts", "emails", normalize(FieldType.EMAIL, True, email), row[1])
+                    )
+        await conn.copy_records_to_table("unique_values", records=claims, columns=UNIQUE_COLUMNS)
+
+    return claim
 
 
 async def detach_indexes(conn: asyncpg.Connection, table: str) -> list[str]:
@@ -728,12 +762,13 @@ async def generate(contacts: int, indexes: str, history_fraction: float, seed: i
         await conn.execute("SET synchronous_commit = off")
         await conn.execute("SET maintenance_work_mem = '1GB'")
         loaded = ["companies", "contacts", "field_history"]
+        claims = await existing_tables(conn, ["unique_values"])  # the table of a later migration
         optional = await existing_tables(
             conn, ["pipelines", "pipeline_stages", "stages", "deals", "activities"]
         )
         recreate: list[str] = []
         if indexes == "rebuild":
-            for table in loaded + [t for t in optional if t in ("deals", "activities")]:
+            for table in loaded + claims + [t for t in optional if t in ("deals", "activities")]:
                 recreate += await detach_indexes(conn, table)
         history = History(tenant, history_fraction, rnd)
         company_count = max(contacts // 10, 1)
@@ -741,8 +776,12 @@ async def generate(contacts: int, indexes: str, history_fraction: float, seed: i
         with progress:
             companies: list[tuple[uuid.UUID, str]] = []
 
-            def keep(batch: list[tuple[Any, ...]]) -> None:
+            claim_companies = claimer(conn, "companies") if claims else None
+
+            async def keep(batch: list[tuple[Any, ...]]) -> None:
                 companies.extend((row[1], row[3]) for row in batch)
+                if claim_companies is not None:
+                    await claim_companies(batch)
 
             timings["companies"] = await copy_rows(
                 conn,
@@ -761,6 +800,7 @@ async def generate(contacts: int, indexes: str, history_fraction: float, seed: i
                 contact_rows(contacts, tenant, users, companies, rnd, history),
                 contacts,
                 progress,
+                claimer(conn, "contacts") if claims else None,
             )
             counts["contacts"] = contacts
             sizes = {
@@ -795,7 +835,7 @@ async def generate(contacts: int, indexes: str, history_fraction: float, seed: i
             console.print(f"Indexes and foreign keys recreated in {timings['indexes']:.1f} s")
         t0 = time.perf_counter()
         with console.status("VACUUM ANALYZE"):
-            for table in (*loaded, *optional):
+            for table in (*loaded, *claims, *optional):
                 await conn.execute(f"VACUUM ANALYZE {table}")
         timings["vacuum_analyze"] = time.perf_counter() - t0
     finally:

@@ -138,6 +138,10 @@ def _install_identity(app: FastAPI) -> None:
     from kronos.modules.identity.repository import member_names
 
     register_user_names(app.state, member_names)  # names in record history
+    from kronos.kit.records.members import register_member_lookup
+    from kronos.modules.identity.repository import member_ids
+
+    register_member_lookup(member_ids)  # user fields hold members of the workspace
     app.include_router(identity_router.router)
     app.include_router(workspace_router.router)
 

@@ -8,7 +8,9 @@ from kronos.kit.records.models import (
     CustomRecord,
     FieldDefinition,
     FieldHistory,
+    FieldStint,
     SchemaVersion,
+    UniqueValue,
 )
 from kronos.kit.records.views_models import SavedView, SavedViewDefault
 from kronos.modules.access.models import ApiKey, AuditEvent, Role, Team, TeamMember
@@ -39,6 +41,7 @@ __all__ = [
     "Deal",
     "FieldDefinition",
     "FieldHistory",
+    "FieldStint",
     "IdempotencyKey",
     "Invitation",
     "Lead",
@@ -55,6 +58,7 @@ __all__ = [
     "Stage",
     "Team",
     "TeamMember",
+    "UniqueValue",
     "User",
     "Workspace",
 ]

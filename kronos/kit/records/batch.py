@@ -3,14 +3,18 @@
 Every record goes through the one write path (``write_record``): the same validation, permissions,
 history rows, outbox event and If-Match (a per-record ``version``) as a single write. What a batch adds is
 doing the reads once: the schema is loaded once, the records an update or delete names are loaded in one
-query, and an upsert finds its matches in one query over the match field.
+query, and an upsert finds its matches in one query: the match field's normalized values looked up in
+``unique_values`` (an index, whatever the field: a column, a custom field or a list such as contact
+e-mails), joined to the records the caller may see.
 
 Two modes:
 
 - ``all_or_nothing`` (default): every record is checked first (values, ids, duplicates, match values); any
-  error answers 422 with every record's errors and writes nothing. An error only the database can see
-  (a unique value taken, a stale version) stops the batch at that record, and the whole transaction rolls
-  back.
+  error answers 422 with every record's errors and writes nothing. Then every record goes through the write
+  path with its unique-value claims and its flush deferred: one statement claims the whole batch's values
+  (a value taken answers 422 naming each record that lost one) and one flush writes the rows, their history
+  and events. An error only the flush can see (a version that moved on since the records were read) fails
+  the batch as a whole; the transaction rolls back.
 - ``per_record``: each record is written inside its own savepoint, so a failure undoes only that record;
   the answer is 200 with one result per record, in order.
 """
@@ -22,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from kronos.kit.auth import Action
 from kronos.kit.errors import (
@@ -33,25 +39,24 @@ from kronos.kit.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from kronos.kit.records.fields import FieldInvalid, FieldSpec, FieldType
+from kronos.kit.records import unique
+from kronos.kit.records.fields import FieldInvalid, FieldSpec
+from kronos.kit.records.models import UniqueValue
 from kronos.kit.records.objects import ObjectSchema
-from kronos.kit.records.query import QueryCompiler
 from kronos.kit.records.service import RecordService, actor_of
-from kronos.kit.records.write import Op, read_value, write_record
+from kronos.kit.records.unique import DuplicateValue, claims_of
+from kronos.kit.records.write import (
+    Op,
+    discard_deferred_history,
+    insert_deferred_history,
+    write_record,
+)
 
 MAX_RECORDS = 1000
 Operation = Literal["create", "update", "upsert", "delete"]
-# Field types an upsert can match on: one scalar value compared by equality.
-_MATCHABLE = {
-    FieldType.TEXT,
-    FieldType.EMAIL,
-    FieldType.PHONE,
-    FieldType.URL,
-    FieldType.NUMBER,
-    FieldType.SELECT,
-    FieldType.USER,
-    FieldType.RELATION,
-}
+# Keys per lookup query: 1,000 records with a handful of e-mails each stay one query, and a batch of
+# records with 100 e-mails each stays under the drivers' bind-parameter limits.
+_KEYS_PER_QUERY = 5000
 _ACTIONS: dict[str, tuple[Action, ...]] = {
     "create": ("create",),
     "update": ("update",),
@@ -76,8 +81,10 @@ class BatchRequest(BaseModel):
     mode: Literal["all_or_nothing", "per_record"] = "all_or_nothing"
     match_on: str | None = Field(
         default=None,
-        description="upsert only: a unique field of the object (e.g. companies.domain, or a custom unique "
-        "field such as an external id); records whose value matches are updated, the others created.",
+        description="upsert only: a unique field of the object (e.g. companies.domain, contacts.emails, or a "
+        "custom unique field such as an external id); records whose value matches are updated, the others "
+        "created. On a list field (contacts.emails) a record matches the one holding any of its values; "
+        "values held by two different records are a 409 for that record.",
     )
 
 
@@ -165,24 +172,21 @@ class BatchWriter:
                 items = [self._plan_create(schema, i, dict(raw)) for i, raw in enumerate(request.records)]
             else:
                 items = await self._plan_by_id(schema)
-        per_record = request.mode == "per_record"
-        if not per_record and any(item.error for item in items):
-            raise self._failed(items)
         shown = self.service.readable(schema)
+        if request.mode == "all_or_nothing":
+            if any(item.error for item in items):
+                raise self._failed(items)
+            return await self._all_or_nothing(items, shown)
         results: list[BatchItem] = []
         for item in items:
             if item.error is None:
                 try:
-                    if per_record:
-                        async with self.session.begin_nested():
-                            results.append(await self._write(item, shown))
-                    else:
-                        results.append(await self._write(item, shown))
+                    async with self.session.begin_nested():
+                        record = await self._write(item, deferred=False)
+                        # Serialised now: a later record's savepoint rollback must not expire its attributes.
+                        results.append(self._result(item, record, shown))
                     continue
                 except KronosError as exc:
-                    if not per_record:
-                        item.error = exc
-                        raise self._failed(items) from None
                     item.error = exc
             assert item.error is not None
             results.append(
@@ -192,7 +196,50 @@ class BatchWriter:
             )
         return BatchResult(results=results)
 
-    async def _write(self, item: _Item, shown: set[str]) -> BatchItem:
+    async def _all_or_nothing(self, items: list[_Item], shown: set[str]) -> BatchResult:
+        """Every record through the write path with its unique claims, flush and history rows deferred, then
+        one claim statement, one flush and one history INSERT for the batch: a few round trips per batch, not
+        a few per record (UPDATEs stay one per row: each checks its version). The first error fails the
+        batch, which rolls back."""
+        written: list[tuple[_Item, Any]] = []
+        try:
+            for item in items:
+                try:
+                    written.append((item, await self._write(item, deferred=True)))
+                except KronosError as exc:
+                    item.error = exc
+                    raise self._failed(items) from None
+            clashes = await unique.claim_pending(self.session, self.service.dialect)
+            if clashes:
+                for item, record in written:
+                    item.error = clashes.get(record.id)
+                raise self._failed(items)
+            await self._flush()
+        finally:
+            unique.discard_pending(self.session)
+            discard_deferred_history(self.session)
+        return BatchResult(results=[self._result(item, record, shown) for item, record in written])
+
+    async def _flush(self) -> None:
+        """The whole batch's rows and events, then its history rows."""
+        try:
+            await self.session.flush()
+            await insert_deferred_history(self.session)
+        except (StaleDataError, IntegrityError) as exc:
+            # What only the database saw at the flush (a version moved on, a unique index raced) cannot be
+            # pinned on one record here; nothing is written either way.
+            kind = "version_mismatch" if isinstance(exc, StaleDataError) else "duplicate_value"
+            message = (
+                "Another request changed one of these records, or took one of their unique values, while "
+                "this batch was written; nothing was written. Reload and send the batch again."
+            )
+            raise BatchFailed(
+                message,
+                errors=[FieldError(path="records", message=message, type=kind)],
+                extra={"records": []},
+            ) from None
+
+    async def _write(self, item: _Item, *, deferred: bool) -> Any:
         service = self.service
         result = await write_record(
             self.session,
@@ -205,13 +252,15 @@ class BatchWriter:
             expected_version=item.expected,
             resolve=service.registry.resolver(service.session, service.tenant_id),
             dialect=service.dialect,
+            deferred=deferred,
         )
-        record_id = str(result.record.id)
+        return result.record
+
+    def _result(self, item: _Item, record: Any, shown: set[str]) -> BatchItem:
         if item.op == "delete":
-            return BatchItem(index=item.index, status=204, id=record_id)
-        # Serialised now: a later record's savepoint rollback must not find this one's attributes expired.
-        record = service.serialize(self.schema, result.record, shown)
-        return BatchItem(index=item.index, status=_STATUS[item.op], id=record_id, record=record)
+            return BatchItem(index=item.index, status=204, id=str(record.id))
+        body = self.service.serialize(self.schema, record, shown)
+        return BatchItem(index=item.index, status=_STATUS[item.op], id=str(record.id), record=body)
 
     def _failed(self, items: list[_Item]) -> BatchFailed:
         failed = [item for item in items if item.error is not None]
@@ -325,10 +374,10 @@ class BatchWriter:
         )
         if spec is None or hidden or spec.system:
             raise _bad("body.match_on", f"Unknown field '{name[:64]}'.", "unknown_field")
-        if not spec.unique or spec.is_list or spec.type not in _MATCHABLE:
+        if not spec.unique:
             raise _bad(
                 "body.match_on",
-                f"'{name}' is not a unique single-value field; an upsert matches on one "
+                f"'{name}' is not a unique field; an upsert matches on one "
                 f"(unique fields of {schema.name}: {', '.join(self.unique_fields(schema)) or 'none'}).",
                 "not_unique",
             )
@@ -336,18 +385,14 @@ class BatchWriter:
 
     @staticmethod
     def unique_fields(schema: ObjectSchema) -> list[str]:
-        return sorted(
-            spec.name
-            for spec in schema.fields.values()
-            if spec.unique and not spec.is_list and spec.type in _MATCHABLE
-        )
+        return sorted(spec.name for spec in schema.fields.values() if spec.unique and not spec.system)
 
     async def _plan_upsert(self, schema: ObjectSchema) -> list[_Item]:
         spec = self._match_spec(schema)
         items: list[_Item] = []
         bodies: list[dict[str, Any]] = []
-        values: dict[int, Any] = {}
-        first_with: dict[Any, int] = {}
+        keys: dict[int, list[str]] = {}
+        first_with: dict[str, int] = {}
         for index, raw in enumerate(self.request.records):
             body = dict(raw)
             item = _Item(index)
@@ -355,32 +400,16 @@ class BatchWriter:
             bodies.append(body)
             try:
                 item.expected = _version(body)
-                try:
-                    value = spec.validate(body.get(spec.name))
-                except FieldInvalid as exc:
-                    raise _bad(f"body.{spec.name}", exc.message, exc.type) from None
-                if value is None:
-                    raise _bad(f"body.{spec.name}", "The value to match on is required.", "missing")
-                if value in first_with:
-                    raise DuplicateInBatch(
-                        f"Record {first_with[value]} of this batch has the same {spec.name}.",
-                        errors=[
-                            FieldError(
-                                path=f"body.{spec.name}",
-                                message="Repeated in the batch.",
-                                type="duplicate_in_batch",
-                            )
-                        ],
-                    )
-                first_with[value] = index
-                values[index] = value
+                keys[index] = self._match_keys(spec, body, first_with)
+                for key in keys[index]:
+                    first_with[key] = index
             except KronosError as exc:
                 item.error = exc
-        matches = await self._matches(schema, spec, set(values.values()))
-        for index, value in values.items():
+        matches = await self._matches(schema, spec, {key for found in keys.values() for key in found})
+        for index, found in keys.items():
             item, body = items[index], bodies[index]
-            record = matches.get(value)
             try:
+                record = self._one_match(spec, [matches[key] for key in found if key in matches])
                 if record is None:
                     if item.expected is not None:
                         raise PreconditionFailed(
@@ -394,19 +423,65 @@ class BatchWriter:
                 item.error = exc
         return items
 
-    async def _matches(self, schema: ObjectSchema, spec: FieldSpec, values: set[Any]) -> dict[Any, Any]:
-        """Live records the caller can see whose ``spec`` value is one of ``values``: one query."""
-        if not values:
-            return {}
-        model = schema.model
-        compiler = QueryCompiler(schema, set(schema.fields), self.service.dialect)
-        column = compiler.column(spec)
-        rows = await self.session.scalars(
-            select(model).where(
-                *schema.definition.scope(self.service.tenant_id),
-                model.deleted_at.is_(None),
-                self.service.visibility(schema),
-                column.in_([compiler.bind(spec, value) for value in values]),
+    @staticmethod
+    def _match_keys(spec: FieldSpec, body: dict[str, Any], first_with: dict[str, int]) -> list[str]:
+        """The normalized keys a record matches by (one per item of a list); 422 if it has none or shares
+        one with an earlier record of the batch."""
+        try:
+            value = spec.validate(body.get(spec.name))
+        except FieldInvalid as exc:
+            raise _bad(f"body.{spec.name}", exc.message, exc.type) from None
+        found = [claim.key for claim in claims_of(spec, value)]
+        if not found:
+            raise _bad(f"body.{spec.name}", "The value to match on is required.", "missing")
+        repeated = next((key for key in found if key in first_with), None)
+        if repeated is not None:
+            raise DuplicateInBatch(
+                f"Record {first_with[repeated]} of this batch has the same {spec.name}.",
+                errors=[
+                    FieldError(
+                        path=f"body.{spec.name}", message="Repeated in the batch.", type="duplicate_in_batch"
+                    )
+                ],
             )
-        )
-        return {read_value(spec, row): row for row in rows}
+        return found
+
+    @staticmethod
+    def _one_match(spec: FieldSpec, records: list[Any]) -> Any:
+        """The record a batch record updates, if any; a list value spread over two records is a 409."""
+        distinct = {record.id: record for record in records}
+        if len(distinct) > 1:
+            raise DuplicateValue(
+                f"These {spec.label.lower()} belong to {len(distinct)} different records; "
+                "upsert them one record at a time.",
+                errors=[
+                    FieldError(path=f"body.{spec.name}", message="Matches several records.", type="ambiguous")
+                ],
+                extra={"existing_ids": sorted(str(key) for key in distinct), "field": spec.name},
+            )
+        return next(iter(distinct.values()), None)
+
+    async def _matches(self, schema: ObjectSchema, spec: FieldSpec, keys: set[str]) -> dict[str, Any]:
+        """Normalized key -> the live record the caller can see that holds it, through ``unique_values``:
+        one indexed query for the whole batch (one per 5,000 keys)."""
+        model, ordered = schema.model, sorted(keys)
+        found: dict[str, Any] = {}
+        for start in range(0, len(ordered), _KEYS_PER_QUERY):
+            rows = await self.session.execute(
+                select(model, UniqueValue.value_key)
+                .join(
+                    UniqueValue,
+                    and_(UniqueValue.tenant_id == model.tenant_id, UniqueValue.record_id == model.id),
+                )
+                .where(
+                    UniqueValue.tenant_id == self.service.tenant_id,
+                    UniqueValue.object == schema.name,
+                    UniqueValue.field == spec.name,
+                    UniqueValue.value_key.in_(ordered[start : start + _KEYS_PER_QUERY]),
+                    *schema.definition.scope(self.service.tenant_id),
+                    model.deleted_at.is_(None),
+                    self.service.visibility(schema),
+                )
+            )
+            found.update({key: record for record, key in rows.all()})
+        return found

@@ -90,6 +90,44 @@ class FieldHistory(Base):
     source: Mapped[str] = mapped_column(String(16))
 
 
+class FieldStint(Base):
+    """One stretch of time a record's single-valued select, relation or user field held one value.
+
+    Derived from ``field_history`` and kept in step with it in the same transaction
+    (``kronos.kit.records.stints``): a create opens a stint per non-empty tracked field, a change closes the
+    current one and opens the next, a delete closes them, a restore reopens them; imports and erasures
+    rebuild the record's stints from its history. ``left_at`` is null while the value is current.
+    ``value`` is the value's text (an option value or an id). Time-in-state and funnel reports read this
+    table instead of windowing the whole history: ``ix_field_stints_field`` finds one field's stints by
+    date (on PostgreSQL it carries the columns the reports read, for index-only scans);
+    ``ix_field_stints_record`` serves the write path and a record's durations.
+    """
+
+    __tablename__ = "field_stints"
+    __table_args__ = (
+        Index(
+            "ix_field_stints_field",
+            "tenant_id",
+            "object",
+            "field",
+            "entered_at",
+            postgresql_include=["left_at", "record_id", "value"],
+        ),
+        Index("ix_field_stints_record", "tenant_id", "object", "record_id", "field", "entered_at"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    object: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[uuid.UUID]
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
 class CustomObject(TenantModel):
     """An object a workspace defined itself. Its records live in ``custom_records``; its fields are
     ``field_definitions`` rows with ``object = api_name``, like custom fields of a standard object."""
@@ -140,3 +178,28 @@ class SchemaVersion(Base):
         ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class UniqueValue(Base):
+    """One value of a unique field held by one live record: the claim that keeps it unique in a workspace.
+
+    The primary key (tenant, object, field, value_key) is the unique index: two records cannot claim the same
+    normalized value, even in two transactions racing each other, and finding who holds a value is an
+    equality lookup on plain columns, which row-level security does not slow down (unlike a jsonb ``@>``
+    over the record table, which the planner will not push into an index under RLS). A list field (a
+    contact's e-mails) has one row per item. Only live records hold claims: soft delete frees them.
+    ``ix_unique_values_record`` finds a record's claims when it is deleted, purged or erased.
+    Maintained by ``kronos.kit.records.unique`` in the write path's transaction.
+    """
+
+    __tablename__ = "unique_values"
+    __table_args__ = (Index("ix_unique_values_record", "tenant_id", "object", "record_id"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    object: Mapped[str] = mapped_column(String(64), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Normalized (trimmed; e-mails and lower-cased fields case-insensitive); a long value is its SHA-256.
+    value_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    record_id: Mapped[uuid.UUID]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,14 +24,17 @@ from kronos.kit.clock import utcnow
 from kronos.kit.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from kronos.kit.events import emit
 from kronos.kit.ids import uuid7
+from kronos.kit.records import stints, unique
 from kronos.kit.records.fields import FieldSpec, FieldType
+from kronos.kit.records.members import check_members
 from kronos.kit.records.models import FieldHistory
 from kronos.kit.records.objects import ObjectSchema, Resolver, load_schema
-from kronos.kit.records.query import QueryCompiler
+from kronos.kit.records.unique import DuplicateValue as DuplicateValue  # re-exported: routers list it
 
 Source = Literal["ui", "api", "import", "workflow", "system"]
 Op = Literal["create", "update", "delete", "restore"]
 _EVENT_SUFFIX = {"create": "created", "update": "updated", "delete": "deleted", "restore": "restored"}
+_DEFERRED_HISTORY = "kronos.deferred_history"
 
 
 class _Switches:
@@ -44,10 +47,6 @@ SWITCHES = _Switches()
 
 class VersionMismatch(PreconditionFailed):
     code = "version_mismatch"
-
-
-class DuplicateValue(Conflict):
-    code = "duplicate_value"
 
 
 class StillReferenced(Conflict):
@@ -163,8 +162,14 @@ async def write_record(
     expected_version: int | None = None,
     resolve: Resolver | None = None,
     dialect: str = "sqlite",
+    deferred: bool = False,
 ) -> WriteResult:
-    """Apply one change set to one record. ``changes`` holds validated canonical values by field name."""
+    """Apply one change set to one record. ``changes`` holds validated canonical values by field name.
+
+    ``deferred``: the caller writes many records in one transaction (an all-or-nothing batch), then claims
+    their unique values in one statement (``unique.claim_pending``), flushes once and inserts their history
+    rows in one statement (``insert_deferred_history``): a few round trips per batch instead of a few per
+    record. Errors the database finds then are the caller's to report."""
     changes = dict(changes or {})
     if record is not None and expected_version is not None and record.version != expected_version:
         raise version_mismatch(expected_version, record.version)
@@ -195,47 +200,59 @@ async def write_record(
             return WriteResult(record, [], None)
         # Archived fields' values stay in ``custom`` untouched: archiving never loses data.
         record.custom = custom
-        await _check_unique(session, schema, tenant_id, record, [d[0] for d in diffs], dialect)
+        await check_members(session, schema, tenant_id, diffs, actor.user_id)
+        await unique.apply_changes(session, schema, tenant_id, record.id, diffs, dialect, deferred=deferred)
         if resolve is not None:
             await _check_relations(session, schema, tenant_id, changes, resolve)
     elif op == "delete":
         diffs.append(("deleted_at", None, _iso(now)))
         record.deleted_at = now
+        if unique.unique_specs(schema):  # uniqueness is among live records: a deleted one frees its values
+            await unique.release_record(session, tenant_id, schema.name, record.id)
     else:  # restore
         diffs.append(("deleted_at", _iso(record.deleted_at), None))
         record.deleted_at = None
-        await _check_unique(session, schema, tenant_id, record, list(schema.fields), dialect)
+        await unique.claim_record(session, schema, tenant_id, record, dialect)
     record.updated_at = now
     if op == "create":
         record.created_at = now
         session.add(record)
     change_set_id = uuid7()
-    for name, old, new in diffs if SWITCHES.history else ():
-        session.add(
-            FieldHistory(
-                tenant_id=tenant_id,
-                id=uuid7(),
-                object=schema.name,
-                record_id=record.id,
-                field=name,
-                op=op,
-                old_value=old,
-                new_value=new,
-                changed_at=now,
-                change_set_id=change_set_id,
-                actor_user_id=actor.user_id,
-                actor_api_key_id=actor.api_key_id,
-                source=actor.source,
-            )
-        )
+    history = [
+        {
+            "tenant_id": tenant_id,
+            "id": uuid7(),
+            "object": schema.name,
+            "record_id": record.id,
+            "field": name,
+            "op": op,
+            "old_value": old,
+            "new_value": new,
+            "changed_at": now,
+            "change_set_id": change_set_id,
+            "actor_user_id": actor.user_id,
+            "actor_api_key_id": actor.api_key_id,
+            "source": actor.source,
+        }
+        for name, old, new in (diffs if SWITCHES.history else ())
+    ]
+    if deferred:  # plain rows, inserted for the whole batch by ``insert_deferred_history``
+        session.info.setdefault(_DEFERRED_HISTORY, []).extend(history)
+    else:
+        session.add_all(FieldHistory(**row) for row in history)
+    # The mapper sets ``version`` at flush: 1 on insert, one more on every update (deferred: not yet).
+    version = 1 if op == "create" else int(record.version) + 1
     try:
-        await session.flush()
+        if not deferred:
+            await session.flush()
     except StaleDataError:
         # Another transaction updated the row after we read it: a lost update, whatever If-Match said.
         raise version_mismatch(expected_version or record.version, None) from None
     except IntegrityError:
         # The database's unique index caught a race the check above could not see.
         raise DuplicateValue("A record with one of these unique values was just created.") from None
+    if SWITCHES.history:  # the stints the history rows imply (time in state), in the same transaction
+        await stints.track(session, schema, tenant_id, op, record, diffs, now)
     # The outbox row joins the same transaction: no event without the change, no change without its event.
     _emit(
         session,
@@ -243,7 +260,7 @@ async def write_record(
         {
             "object": schema.name,
             "id": str(record.id),
-            "version": record.version,
+            "version": version,
             "change_set_id": str(change_set_id),
             "fields": [name for name, _, _ in diffs],
             "actor_user_id": str(actor.user_id) if actor.user_id else None,
@@ -252,6 +269,20 @@ async def write_record(
         tenant_id,
     )
     return WriteResult(record, [name for name, _, _ in diffs], change_set_id)
+
+
+async def insert_deferred_history(session: AsyncSession) -> None:
+    """The history rows of deferred writes, in one multi-row INSERT rather than as thousands of ORM objects
+    (building and flushing those was most of a 1,000-record batch's time). Call after the batch's flush."""
+    rows = session.info.pop(_DEFERRED_HISTORY, [])
+    # A NULL renders differently from a JSON value, and each change of shape starts a new INSERT: group them.
+    rows.sort(key=lambda row: (row["old_value"] is None, row["new_value"] is None))
+    if rows:
+        await session.execute(insert(FieldHistory), rows)
+
+
+def discard_deferred_history(session: AsyncSession) -> None:
+    session.info.pop(_DEFERRED_HISTORY, None)
 
 
 async def purge_record(
@@ -279,6 +310,7 @@ async def purge_record(
         )
     )
     await session.delete(record)
+    await unique.release_record(session, tenant_id, schema.name, record.id)  # none left, unless data drifted
     try:
         async with session.begin_nested():
             await session.flush()
@@ -303,45 +335,6 @@ async def purge_record(
 
 def _iso(value: Any) -> Any:
     return FieldSpec("deleted_at", "", FieldType.DATETIME).from_column(value)
-
-
-async def _check_unique(
-    session: AsyncSession,
-    schema: ObjectSchema,
-    tenant_id: uuid.UUID,
-    record: Any,
-    names: list[str],
-    dialect: str,
-) -> None:
-    model = schema.model
-    compiler = QueryCompiler(schema, set(schema.fields), dialect)
-    for name in names:
-        spec = schema.fields.get(name)
-        if spec is None or not spec.unique:
-            continue
-        value = read_value(spec, record)
-        if value is None:
-            continue
-        if spec.is_list:
-            clause = or_(*(compiler.array_contains(spec, item) for item in value))
-        else:
-            clause = compiler.column(spec) == compiler.bind(spec, value)
-        existing = await session.scalar(
-            select(model.id)
-            .where(
-                *schema.definition.scope(tenant_id),
-                model.deleted_at.is_(None),
-                model.id != record.id,
-                clause,
-            )
-            .limit(1)
-        )
-        if existing is not None:
-            raise DuplicateValue(
-                f"Another record already has this {spec.label.lower()} (id {existing}).",
-                errors=[FieldError(path=f"body.{name}", message="Already in use.", type="duplicate_value")],
-                extra={"existing_id": str(existing), "field": name},
-            )
 
 
 async def _check_relations(

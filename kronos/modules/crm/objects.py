@@ -82,7 +82,15 @@ CONTACTS = ObjectDefinition(
         _text("first_name", "First name", 1),
         _text("last_name", "Last name", 2, required=True),
         FieldSpec(
-            "emails", "E-mails", FieldType.EMAIL, column="emails", many=True, lowercase=True, position=3
+            "emails",
+            "E-mails",
+            FieldType.EMAIL,
+            column="emails",
+            many=True,
+            lowercase=True,
+            unique=True,
+            position=3,
+            help_text="Unique in the workspace: no two live contacts share an address.",
         ),
         FieldSpec("phones", "Phones", FieldType.PHONE, column="phones", many=True, position=4),
         _text("job_title", "Job title", 5),
@@ -184,6 +192,7 @@ PIPELINES = ObjectDefinition(
     label_plural="Pipelines",
     model=Pipeline,
     default_sort="position,created_at",
+    before_write=(rules.pipeline_rules,),
     fields=(
         _text("name", "Name", 1, required=True),
         FieldSpec("is_default", "Default", FieldType.BOOLEAN, column="is_default", default=False, position=2),

@@ -230,3 +230,20 @@ async def member_names(
         .where(Membership.tenant_id == tenant_id, User.id.in_(sorted(user_ids, key=str)))
     )
     return {user_id: full_name or email for user_id, full_name, email in rows}
+
+
+async def member_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, user_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``user_ids`` are members of one workspace now, for the record engine's ``user`` fields
+    (registered with ``kronos.kit.records.members.register_member_lookup``): one indexed query."""
+    if not user_ids:
+        return set()
+    rows = await session.scalars(
+        select(Membership.user_id).where(
+            Membership.tenant_id == tenant_id,
+            Membership.deleted_at.is_(None),
+            Membership.user_id.in_(sorted(user_ids, key=str)),
+        )
+    )
+    return set(rows.all())

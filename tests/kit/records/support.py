@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from kronos.kit.auth import Action, FieldAccess, Principal, Visibility, register
 from kronos.kit.db import Database
 from kronos.kit.ids import uuid7
 from kronos.kit.records.models import FieldHistory
-from kronos.modules.identity.models import Workspace
+from kronos.modules.identity.models import Membership, User, Workspace
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,30 @@ class World:
     other_tenant: uuid.UUID
     user: uuid.UUID = field(default_factory=uuid7)
     principals: dict[str, Principal] = field(default_factory=dict)
+    # (workspace, user) pairs known to have a membership row: user fields accept only members.
+    members: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
+    # Concurrent requests of one test authenticate at once: one of them creates the membership.
+    member_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
+    async def member(self, tenant: uuid.UUID | None = None, user: uuid.UUID | None = None) -> uuid.UUID:
+        """A user (new unless given) who is a member of ``tenant`` (this world's workspace by default), as
+        a value for user fields such as owner_id: the write path refuses anyone else."""
+        tenant, user = tenant or self.tenant, user or uuid7()
+        async with self.member_lock:
+            if (tenant, user) in self.members:
+                return user
+            db: Database = self.app.state.db
+            async with db.write_session() as session:
+                if await session.get(User, user) is None:
+                    session.add(User(id=user, email=f"{user.hex}@members.test", password_hash="!"))
+                    await session.flush()
+                found = await session.scalar(
+                    select(Membership.id).where(Membership.tenant_id == tenant, Membership.user_id == user)
+                )
+                if found is None:
+                    session.add(Membership(tenant_id=tenant, user_id=user, role="member"))
+            self.members.add((tenant, user))
+        return user
 
     def auth(
         self,
@@ -106,7 +131,11 @@ async def make_world(app: FastAPI, client: httpx.AsyncClient) -> World:
     world = World(app, client, *ids)
 
     async def authenticate(request: Request, database: Database, token: str) -> Principal | None:
-        return world.principals.get(token)
+        principal = world.principals.get(token)
+        if principal is not None and principal.user_id is not None:
+            # Whoever signs in to a workspace is one of its members, as with real sign-in.
+            await world.member(principal.tenant_id, principal.user_id)
+        return principal
 
     register_authenticator(app.state, authenticate)
     return world

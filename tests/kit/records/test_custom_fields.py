@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -90,6 +91,7 @@ BAD: list[tuple[str, Any, str]] = [
 
 
 async def add_fields(world: World, object_name: str = "companies") -> None:
+    await world.member(user=uuid.UUID(GOOD["csm"]))  # a user field holds members of the workspace
     for definition in FIELDS:
         response = await world.client.post(
             f"/api/v1/metadata/objects/{object_name}/fields", json=definition, headers=world.auth()
@@ -160,7 +162,7 @@ async def test_metadata_describes_objects_and_fields(world: World) -> None:
     assert fields["domain"]["unique"] is True
     assert fields["domain"]["standard"] is True
     assert fields["tier"]["standard"] is False
-    assert fields["tier"]["options"][0] == {"value": "gold", "label": "Gold"}
+    assert fields["tier"]["options"][0] == {"value": "gold", "label": "Gold", "color": None}
     assert fields["id"]["system"] is True
     assert "tier" not in {f["name"] for f in objects["contacts"]["fields"]}
 

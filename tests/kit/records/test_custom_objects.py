@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from kronos.kit.db import Database
 from kronos.kit.events.models import OutboxEvent
-from kronos.kit.ids import uuid7
 from kronos.kit.records.models import CustomRecord
 from tests.kit.records.support import READ_ONLY, Perms, World
 
@@ -155,7 +154,7 @@ async def test_other_workspaces_do_not_have_the_object(world: World) -> None:
 async def test_permissions_apply_as_for_standard_objects(world: World) -> None:
     await _define(world)
     mine = await world.create("projects", {"name": "Mine"})
-    someone = uuid7()
+    someone = await world.member()
     theirs = await world.create("projects", {"name": "Theirs", "owner_id": str(someone)})
     own = world.auth(Perms(scope="own"))
     listed = (await world.client.get("/api/v1/projects", headers=own)).json()

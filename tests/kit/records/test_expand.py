@@ -9,7 +9,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from kronos.kit.db import Database
-from kronos.kit.ids import uuid7
 from tests.kit.records.support import Perms, World
 
 
@@ -77,7 +76,7 @@ async def test_relation_lists_expand_to_lists_and_get_expands_too(world: World) 
 
 
 async def test_expansion_honours_visibility_and_hidden_fields(world: World) -> None:
-    someone = uuid7()
+    someone = await world.member()
     theirs = await world.create(
         "companies", {"name": "Theirs", "owner_id": str(someone), "domain": "t.example"}
     )

@@ -4,6 +4,7 @@ and workspaces that cannot see each other."""
 from __future__ import annotations
 
 import json
+import uuid
 from urllib.parse import quote
 
 from tests.kit.records.support import READ_ONLY, Perms, World
@@ -94,7 +95,8 @@ async def test_read_only_fields_are_refused_on_writes(world: World) -> None:
 
 
 async def test_own_and_team_visibility_in_lists_reads_writes_and_counts(world: World) -> None:
-    me, teammate, stranger = world.user, world.user.__class__(int=1), world.user.__class__(int=2)
+    me = world.user
+    teammate, stranger = await world.member(user=uuid.UUID(int=1)), await world.member(user=uuid.UUID(int=2))
     admin = world.auth()
     mine = await world.create("companies", {"name": "Mine", "owner_id": str(me)})
     theirs = await world.create("companies", {"name": "Teammate's", "owner_id": str(teammate)})
