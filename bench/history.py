@@ -13,7 +13,9 @@ stage history is consistent with their current stage (Qualification -> Proposal 
 at any step; create, stage, closed_at and outcome rows as the engine writes them), gives one contact and one
 deal 1,000 changes each (the records the single-record scenarios read), and pads ``field_history`` with
 job-title changes of random contacts up to ``--history-rows`` rows. All by COPY, never through the API; the
-history indexes are dropped during the load and rebuilt after it.
+history indexes are dropped during the load and rebuilt after it. Then ``field_stints`` is filled from the
+loaded history by the engine's own set-based rebuild (the migration's backfill statement, one INSERT ...
+SELECT), its indexes built after it.
 
 Scenarios (p50/p99 from wrk, 1 thread, --connections (default 1), or an httpx sampler for PATCH):
   asof_record     GET /api/v1/contacts/{hot}?as_of=<middle of its changes>  (history helper's)
@@ -21,9 +23,19 @@ Scenarios (p50/p99 from wrk, 1 thread, --connections (default 1), or an httpx sa
   asof_list       GET /api/v1/deals?as_of=<ts>&stage_id[eq]=<Negotiation>&limit=50
   time_in_state   GET /api/v1/analytics/time-in-state?object=deals&field=stage_id&filter=<pipeline>&from&to
   funnel          GET /api/v1/analytics/funnel?object=deals&field=stage_id&filter=<pipeline>&from&to
-  patch           PATCH /api/v1/contacts/{id} {"job_title": ...}: one server with history, one with
-                  KRONOS_BENCH_DISABLE_HISTORY=true; overhead = p50 and throughput difference
-  storage         pg_total_relation_size('field_history') / rows
+  patch           PATCH /api/v1/contacts/{id} {"job_title": ...}: one server with history and one with
+                  KRONOS_BENCH_DISABLE_HISTORY=true (no history rows, no stints) run side by side, one client
+                  alternating between them for 2x --duration, so each request runs alone and both servers
+                  see the same load from the rest of the machine; overhead = p50 and p99 difference
+  patch_stage     PATCH /api/v1/deals/{id} {"stage_id": <next open stage>}: the same, for a write that also
+                  closes a stint and opens one
+  ab              the write path in-process (RecordService.update, no HTTP), history switched on and off
+                  between rounds: median wall and CPU per write, for both PATCH scenarios
+  sql             EXPLAIN ANALYZE of the SQL behind asof_record and history_page, and of what history adds
+                  to a write (a history row; closing and opening a stint), bound to the tenant like a
+                  request, rolled back: p50/p99 of planning + execution, to tell SQL from per-request
+                  overhead
+  storage         pg_total_relation_size('field_history') / rows, and with field_stints added
 A scenario whose endpoint answers 404/422 (not built yet) is reported as "not available" and can be re-run.
 """
 
@@ -41,10 +53,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 os.environ.setdefault("BENCH_DB", "kronos_bench_history")
@@ -53,7 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import asyncpg
 import httpx
 import run
-from common import DB_NAME, dsn, free_port, machine
+from common import DB_NAME, OWNER_EMAIL, dsn, free_port, machine, sqlalchemy_url
 from generate import (
     HISTORY_COLUMNS,
     NOW,
@@ -69,6 +81,9 @@ from generate import (
     uuid7_at,
 )
 from generate import generate as generate_base
+from sqlalchemy.dialects.postgresql.base import PGDialect
+
+from kronos.kit.db import TENANT_DB_ROLE, TENANT_SETTING
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 STAGES = (
@@ -368,6 +383,7 @@ async def generate(contacts: int, deals: int, history_rows: int, seed: int) -> N
         with console.status("VACUUM ANALYZE"):
             for table in ("deals", "stages", "pipelines", "field_history"):
                 await conn.execute(f"VACUUM ANALYZE {table}")
+        await fill_stints(conn)
         total = int(await conn.fetchval("SELECT count(*) FROM field_history"))
     finally:
         await conn.close()
@@ -375,6 +391,37 @@ async def generate(contacts: int, deals: int, history_rows: int, seed: int) -> N
         f"[green]Generated in {time.perf_counter() - started:.0f} s[/]: {contacts:,} contacts, "
         f"{deals:,} deals, {total:,} field_history rows"
     )
+
+
+def stints_sql() -> str:
+    """The engine's own set-based rebuild of ``field_stints`` from ``field_history`` (the migration's
+    backfill), for every tracked field of every workspace, as PostgreSQL SQL."""
+    from kronos.kit.records import stints
+    from kronos.modules.crm.objects import STANDARD_OBJECTS
+
+    rows = stints.history_rows(
+        "postgresql", stints.tracked_everywhere(stints.standard_pairs(STANDARD_OBJECTS))
+    )
+    statement = stints.insert_statement(stints.rebuild_select("postgresql", rows))
+    dialect = PGDialect()  # type: ignore[no-untyped-call]
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+async def fill_stints(conn: asyncpg.Connection) -> None:
+    """Stints the loaded history implies, in one INSERT ... SELECT (indexes dropped meanwhile)."""
+    await conn.execute("TRUNCATE field_stints")
+    recreate = await detach_indexes(conn, "field_stints")
+    with console.status("Filling field_stints from field_history (set-based)"):
+        t0 = time.perf_counter()
+        await conn.execute("SET work_mem = '256MB'")
+        await conn.execute(stints_sql())
+        filled = time.perf_counter() - t0
+        for statement in recreate:
+            await conn.execute(statement)
+        await conn.execute("VACUUM ANALYZE field_stints")
+    count = await conn.fetchval("SELECT count(*) FROM field_stints")
+    indexed = time.perf_counter() - t0 - filled
+    console.print(f"field_stints: {count:,} stints in {filled:.1f} s, indexed in {indexed:.1f} s")
 
 
 def _ms(value: datetime) -> int:
@@ -421,6 +468,7 @@ async def facts() -> dict[str, Any]:
     conn = await asyncpg.connect(dsn())
     try:
         tenant = await conn.fetchval("SELECT id FROM workspaces WHERE name = $1", "Bench workspace")
+        owner = await conn.fetchval("SELECT id FROM users WHERE email = $1", OWNER_EMAIL)
         hot_contact = await conn.fetchval(
             "SELECT id FROM contacts WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenant
         )
@@ -440,6 +488,21 @@ async def facts() -> dict[str, Any]:
                 "SELECT id FROM contacts WHERE tenant_id = $1 ORDER BY id DESC LIMIT 2000", tenant
             )
         ]
+        open_stages = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM stages WHERE tenant_id = $1 AND type = 'open' ORDER BY position", tenant
+            )
+        ]
+        open_deals = {
+            r["id"]: r["stage_id"]
+            for r in await conn.fetch(
+                "SELECT id, stage_id FROM deals WHERE tenant_id = $1 AND stage_id = ANY($2) "
+                "ORDER BY id DESC LIMIT 2000",
+                tenant,
+                open_stages,
+            )
+        }
         counts = {
             "contacts": await conn.fetchval("SELECT count(*) FROM contacts"),
             "deals": await conn.fetchval("SELECT count(*) FROM deals"),
@@ -447,22 +510,28 @@ async def facts() -> dict[str, Any]:
                 "SELECT count(*) FROM deals WHERE pipeline_id = $1", pipeline
             ),
             "field_history": await conn.fetchval("SELECT count(*) FROM field_history"),
+            "field_stints": await conn.fetchval("SELECT count(*) FROM field_stints"),
             "hot_changes": len(hot_times),
         }
         size = await conn.fetchval("SELECT pg_total_relation_size('field_history')")
         heap = await conn.fetchval("SELECT pg_relation_size('field_history')")
+        stints_size = await conn.fetchval("SELECT pg_total_relation_size('field_stints')")
     finally:
         await conn.close()
     return {
         "tenant": tenant,
+        "owner": owner,
         "hot_contact": hot_contact,
         "pipeline": pipeline,
         "negotiation": negotiation,
         "hot_mid": hot_times[len(hot_times) // 2]["changed_at"] if hot_times else NOW,
         "patch_ids": patch_ids,
+        "open_stages": open_stages,
+        "open_deals": open_deals,
         "counts": counts,
         "size": size,
         "heap": heap,
+        "stints_size": stints_size,
     }
 
 
@@ -471,43 +540,250 @@ def probe(base: str, path: str, token: str) -> tuple[int, str]:
     return response.status_code, response.text[:300]
 
 
-async def patch_sampler(
-    base: str, token: str, ids: list[uuid.UUID], seconds: float, connections: int
-) -> dict[str, float]:
-    """PATCH job_title of many contacts from ``connections`` concurrent clients; latency of each request."""
-    latencies: list[float] = []
-    errors = 0
+Patch = Callable[[int], tuple[str, dict[str, Any]]]
+
+
+def contact_titles(ids: list[uuid.UUID]) -> Patch:
+    """A new job title for one of ``ids`` each time: a field without stints (history rows only)."""
+    tag = secrets.token_hex(3)
+    return lambda n: (f"/api/v1/contacts/{ids[n % len(ids)]}", {"job_title": f"Title {tag} {n}"})
+
+
+def next_stage(
+    deals: dict[uuid.UUID, uuid.UUID], stages: list[uuid.UUID], n: int
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """One of ``deals`` (id: its current stage, kept up to date) and the next open stage after its own: a
+    real change every time, which closes one stint and opens the next."""
+    ids = list(deals)
+    deal = ids[n % len(ids)]
+    stage = stages[(stages.index(deals[deal]) + 1) % len(stages)]
+    deals[deal] = stage
+    return deal, stage
+
+
+def deal_stages(deals: dict[uuid.UUID, uuid.UUID], stages: list[uuid.UUID]) -> Patch:
+    def patch(n: int) -> tuple[str, dict[str, Any]]:
+        deal, stage = next_stage(deals, stages, n)
+        return f"/api/v1/deals/{deal}", {"stage_id": str(stage)}
+
+    return patch
+
+
+async def patch_pair(
+    on: tuple[str, str, Patch], off: tuple[str, str, Patch], seconds: float, connections: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """PATCHes from ``connections`` concurrent clients, each alternating between the server with history
+    (``on``: base URL, token, requests) and the one without (``off``), so that both see the same load from
+    everything else on the machine: the latency of each request, per server."""
+    latencies: dict[str, list[float]] = {"on": [], "off": []}
+    errors = {"on": 0, "off": 0}
     deadline = time.perf_counter() + seconds
     counter = iter(range(10**9))
-    run_tag = secrets.token_hex(3)
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
+    async def worker(clients: dict[str, tuple[httpx.AsyncClient, Patch]]) -> None:
         while time.perf_counter() < deadline:
             n = next(counter)
-            record = ids[n % len(ids)]
+            side = "on" if n % 2 == 0 else "off"
+            client, patch = clients[side]
+            path, body = patch(n // 2)
             t0 = time.perf_counter()
-            response = await client.patch(
-                f"/api/v1/contacts/{record}", json={"job_title": f"Title {run_tag} {n}"}
-            )
-            latencies.append((time.perf_counter() - t0) * 1000)
-            if response.status_code != 200:
-                errors += 1
+            response = await client.patch(path, json=body)
+            latencies[side].append((time.perf_counter() - t0) * 1000)
+            errors[side] += response.status_code != 200
 
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
-        await asyncio.gather(*(worker(client) for _ in range(connections)))
-    latencies.sort()
+    async with (
+        httpx.AsyncClient(base_url=on[0], headers={"Authorization": f"Bearer {on[1]}"}, timeout=30) as a,
+        httpx.AsyncClient(base_url=off[0], headers={"Authorization": f"Bearer {off[1]}"}, timeout=30) as b,
+    ):
+        clients = {"on": (a, on[2]), "off": (b, off[2])}
+        await asyncio.gather(*(worker(clients) for _ in range(connections)))
+
+    def figures(side: str) -> dict[str, float]:
+        values = sorted(latencies[side])
+        return {
+            "rps": len(values) / seconds,
+            "p50_ms": statistics.median(values),
+            "p99_ms": values[int(len(values) * 0.99) - 1],
+            "requests": len(values),
+            "errors": errors[side],
+        }
+
+    return figures("on"), figures("off")
+
+
+Statements = Callable[[int], list[tuple[str, tuple[Any, ...]]]]
+
+
+def sql_scenarios(info: dict[str, Any]) -> dict[str, Statements]:
+    """The SQL behind the as_of read and the history page, and what history adds to a write (the history
+    row; for a stage change also closing one stint and opening one), per repetition ``i``."""
+    tenant, contact, mid = info["tenant"], info["hot_contact"], info["hot_mid"]
+    deals, stages = list(info["open_deals"]), info["open_stages"]
+    find = ("SELECT * FROM contacts WHERE tenant_id = $1 AND id = $2", (tenant, contact))
+    history_row = (
+        "INSERT INTO field_history (tenant_id, id, object, record_id, field, op, old_value, new_value, "
+        "changed_at, change_set_id, actor_user_id, actor_api_key_id, source) VALUES ($1, gen_random_uuid(), "
+        "'deals', $2, 'stage_id', 'update', to_jsonb($3::text), to_jsonb($4::text), now(), "
+        "gen_random_uuid(), NULL, NULL, 'api')"
+    )
+    close = (
+        "UPDATE field_stints SET left_at = now() WHERE tenant_id = $1 AND object = 'deals' "
+        "AND record_id = $2 AND field IN ('stage_id') AND left_at IS NULL"
+    )
+    open_ = (
+        "INSERT INTO field_stints (tenant_id, id, object, record_id, field, value, entered_at, left_at) "
+        "VALUES ($1, gen_random_uuid(), 'deals', $2, 'stage_id', $3, now(), NULL)"
+    )
+
+    def deal(i: int) -> tuple[Any, str, str]:
+        return deals[i % len(deals)], str(stages[i % len(stages)]), str(stages[(i + 1) % len(stages)])
+
     return {
-        "rps": len(latencies) / seconds,
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
-        "requests": len(latencies),
-        "errors": errors,
+        "asof_record": lambda i: [
+            find,
+            (
+                "SELECT field, op, new_value, changed_at, change_set_id FROM field_history "
+                "WHERE tenant_id = $1 AND object = 'contacts' AND record_id = $2 AND changed_at <= $3 "
+                "ORDER BY changed_at, id",
+                (tenant, contact, mid),
+            ),
+        ],
+        "history_page": lambda i: [
+            find,
+            (
+                "SELECT * FROM field_history WHERE tenant_id = $1 AND object = 'contacts' AND record_id = $2 "
+                "ORDER BY changed_at DESC, id DESC LIMIT 51",
+                (tenant, contact),
+            ),
+        ],
+        "history_row_write": lambda i: [(history_row, (tenant, deal(i)[0], deal(i)[1], deal(i)[2]))],
+        "stint_write": lambda i: [(close, (tenant, deal(i)[0])), (open_, (tenant, deal(i)[0], deal(i)[2]))],
+    }
+
+
+SQL_TITLES = {
+    "asof_record": "as_of read: its SQL alone",
+    "history_page": "history page: its SQL alone",
+    "history_row_write": "write: one history row INSERT alone",
+    "stint_write": "write: closing one stint and opening one (a stage change), alone",
+}
+
+
+async def sql_alone(info: dict[str, Any], repeats: int) -> dict[str, tuple[float, float]]:
+    """p50/p99 (ms) of planning + execution, from EXPLAIN ANALYZE, of each ``sql_scenarios`` entry, bound
+    to the tenant like a request (its role, so row-level security applies), each repetition in a
+    transaction rolled back. Set against an endpoint's latency, the rest is per-request overhead (auth,
+    session, serialization, HTTP) and queueing for the CPU."""
+    conn = await asyncpg.connect(dsn())
+    out: dict[str, tuple[float, float]] = {}
+    try:
+        for key, statements in sql_scenarios(info).items():
+            samples = []
+            for i in range(repeats):
+                total = 0.0
+                transaction = conn.transaction()
+                await transaction.start()
+                try:
+                    await conn.execute(
+                        f"SELECT set_config('role', '{TENANT_DB_ROLE}', true), "
+                        f"set_config('{TENANT_SETTING}', $1, true)",
+                        str(info["tenant"]),
+                    )
+                    for sql, params in statements(i):
+                        plan = json.loads(
+                            await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", *params)
+                        )
+                        total += plan[0]["Planning Time"] + plan[0]["Execution Time"]
+                finally:
+                    await transaction.rollback()
+                samples.append(total)
+            samples.sort()
+            out[key] = (statistics.median(samples), samples[max(int(len(samples) * 0.99) - 1, 0)])
+    finally:
+        await conn.close()
+    return out
+
+
+class _Everything:
+    """A permission set allowing everything: the in-process A/B measures the write path, not access."""
+
+    is_admin = True
+
+    def can(self, object_name: str, action: str) -> bool:
+        return True
+
+    def field_access(self, object_name: str, field_name: str) -> Literal["write"]:
+        return "write"
+
+    def visibility(self, object_name: str) -> Literal["all"]:
+        return "all"
+
+
+async def inprocess_ab(info: dict[str, Any], rounds: int, per_round: int) -> dict[str, dict[str, float]]:
+    """The write path in one process, history switched on and off between rounds (ABAB...), each write
+    its own committed, tenant-bound transaction through ``RecordService.update``: median wall and CPU ms
+    per write, per scenario and side. No HTTP, no other server: the least noisy A/B a shared machine
+    allows."""
+    from kronos.app import create_app
+    from kronos.config import Settings
+    from kronos.kit.auth import Principal
+    from kronos.kit.db import bind_tenant
+    from kronos.kit.records import write
+    from kronos.kit.records.service import RecordService
+
+    settings = Settings(
+        _env_file=None,
+        env="production",
+        database_url=sqlalchemy_url(),
+        secret_key=secrets.token_urlsafe(48),
+        data_dir=Path(tempfile.mkdtemp(prefix="kronos-bench-ab-")),
+        log_level="warning",
+    )
+    app = create_app(settings)
+    tenant = info["tenant"]
+    principal = Principal(user_id=info["owner"], tenant_id=tenant, via="session", permissions=_Everything())
+    deals, tag = dict(info["open_deals"]), secrets.token_hex(3)  # every write a real change
+    jobs: dict[str, Callable[[int], tuple[str, str, dict[str, Any]]]] = {
+        "patch": lambda n: ("contacts", str(info["patch_ids"][n % 2000]), {"job_title": f"AB {tag} {n}"}),
+        "patch_stage": lambda n: (
+            "deals",
+            str((moved := next_stage(deals, info["open_stages"], n))[0]),
+            {"stage_id": str(moved[1])},
+        ),
+    }
+    samples: dict[str, dict[str, list[tuple[float, float]]]] = {k: {"on": [], "off": []} for k in jobs}
+    counter = 0
+    async with app.router.lifespan_context(app):
+        db, registry = app.state.db, app.state.objects
+        for round_ in range(2 * rounds):
+            side = "on" if round_ % 2 == 0 else "off"
+            write.SWITCHES.history = side == "on"
+            for key, job in jobs.items():
+                for _ in range(per_round):
+                    counter += 1
+                    object_name, record_id, body = job(counter)
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    async with db.write_session() as session:
+                        await bind_tenant(session, tenant)
+                        service = RecordService(session, registry, principal, db.dialect)
+                        await service.update(object_name, record_id, body, replace=False, expected=None)
+                    samples[key][side].append(
+                        ((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)
+                    )
+        write.SWITCHES.history = True
+    return {
+        f"{key}/{side}": {
+            "wall_ms": statistics.median(w for w, _ in values),
+            "cpu_ms": statistics.median(c for _, c in values),
+            "n": len(values),
+        }
+        for key, sides in samples.items()
+        for side, values in sides.items()
     }
 
 
 def measure(args: argparse.Namespace) -> None:
+    args.load = [os.getloadavg()[0]]
     info = asyncio.run(facts())
     counts = info["counts"]
     console.print(f"Data: {counts}")
@@ -592,51 +868,115 @@ def measure(args: argparse.Namespace) -> None:
                     )
                 )
                 console.print(f"{key}: {rows[-1][1]}")
-            patch_on = None
-            if not args.only or "patch" in args.only:
-                patch_on = asyncio.run(
-                    patch_sampler(base, token, info["patch_ids"][:1000], args.duration, 10)
-                )
         finally:
             run.stop(server)
-        if patch_on is not None:
-            server = start_kronos(port, tmpdir, history=False)
+        writes = patches(info)
+        if args.only:
+            writes = {k: v for k, v in writes.items() if k in args.only.split(",")}
+        if writes:
+            port_off = free_port()
+            base_off = f"http://127.0.0.1:{port_off}"
+            (tmpdir / "off").mkdir()
+            server = start_kronos(port, tmpdir, history=True)
+            server_off = start_kronos(port_off, tmpdir / "off", history=False)
             try:
                 run.wait_ready(f"{base}/readyz", server)
-                token = run.login(base)
-                patch_off = asyncio.run(
-                    patch_sampler(base, token, info["patch_ids"][1000:], args.duration, 10)
-                )
+                run.wait_ready(f"{base_off}/readyz", server_off)
+                token, token_off = run.login(base), run.login(base_off)
+                for key, (patch_on, patch_off) in writes.items():
+                    on, off = asyncio.run(
+                        patch_pair(
+                            (base, token, patch_on), (base_off, token_off, patch_off), args.duration, 10
+                        )
+                    )
+                    rows.extend(patch_rows(PATCH_TITLES[key], on, off))
+                    console.print(rows[-3:])
             finally:
                 run.stop(server)
-            for label, fig in (("with history", patch_on), ("history disabled", patch_off)):
-                rows.append(
-                    (
-                        f"PATCH one contact field, {label}",
-                        f"{fig['rps']:,.1f} req/s, p50 "
-                        f"{fig['p50_ms']:.1f} ms, p99 {fig['p99_ms']:.1f} ms, errors {fig['errors']}",
-                        "",
-                    )
-                )
-            overhead = patch_on["p50_ms"] / patch_off["p50_ms"] - 1
-            tput = 1 - patch_on["rps"] / patch_off["rps"]
+                run.stop(server_off)
+    if not args.only or "ab" in args.only:
+        # The PATCH scenarios moved deals: read their stages again, so every write is a real change.
+        ab = asyncio.run(inprocess_ab(asyncio.run(facts()), 4, 40))
+        for key, title in PATCH_TITLES.items():
+            on, off = ab[f"{key}/on"], ab[f"{key}/off"]
             rows.append(
-                ("history write overhead on PATCH", f"p50 +{overhead:.0%}, throughput -{tput:.0%}", "< 30%")
+                (
+                    f"in-process A/B (no HTTP), {title}: history on / off, medians of {on['n']} writes each",
+                    f"wall {on['wall_ms']:.2f} / {off['wall_ms']:.2f} ms "
+                    f"({on['wall_ms'] / off['wall_ms'] - 1:+.0%}), CPU {on['cpu_ms']:.2f} / "
+                    f"{off['cpu_ms']:.2f} ms ({on['cpu_ms'] / off['cpu_ms'] - 1:+.0%})",
+                    "< 30%",
+                )
             )
-            console.print(rows[-3:])
-    per_row = info["size"] / max(counts["field_history"], 1)
-    rows.append(
-        (
-            "storage per change (field_history incl. indexes / rows)",
-            f"{per_row:.0f} bytes ({info['size'] / 2**30:.2f} GiB / {counts['field_history']:,} rows; "
-            f"heap alone {info['heap'] / max(counts['field_history'], 1):.0f} bytes)",
-            "",
-        )
-    )
+    if not args.only or "sql" in args.only:
+        alone = asyncio.run(sql_alone(info, 200))
+        for key, (p50, p99) in alone.items():
+            rows.append(
+                (
+                    f"{SQL_TITLES[key]} (EXPLAIN ANALYZE: planning + execution, tenant-bound)",
+                    f"p50 {p50:.2f} ms, p99 {p99:.2f} ms",
+                    "",
+                )
+            )
+    rows.extend(storage_rows(info))
     for title, figure, goal in rows:
         console.print(f"{title}: {figure} {goal}")
+    args.load.append(os.getloadavg()[0])
     if not args.no_write:
         write_results(rows, counts, args)
+
+
+PATCH_TITLES = {
+    "patch": "PATCH one contact field (job title: history rows, no stint)",
+    "patch_stage": "PATCH one deal's stage (history rows + closing one stint and opening one)",
+}
+
+
+def patches(info: dict[str, Any]) -> dict[str, tuple[Patch, Patch]]:
+    """Per write scenario: the requests for the server with history and for the one without (other
+    records, so both change something)."""
+    contacts, deals, stages = info["patch_ids"], list(info["open_deals"].items()), info["open_stages"]
+    return {
+        "patch": (contact_titles(contacts[:1000]), contact_titles(contacts[1000:])),
+        "patch_stage": (deal_stages(dict(deals[:1000]), stages), deal_stages(dict(deals[1000:]), stages)),
+    }
+
+
+def patch_rows(title: str, on: dict[str, float], off: dict[str, float]) -> list[tuple[str, str, str]]:
+    rows = [
+        (
+            f"{title}, {label}",
+            f"{fig['rps']:,.1f} req/s, p50 {fig['p50_ms']:.1f} ms, p99 {fig['p99_ms']:.1f} ms, "
+            f"errors {fig['errors']}",
+            "",
+        )
+        for label, fig in (("with history", on), ("history disabled", off))
+    ]
+    # One client alternating between the servers: each request runs alone (no queueing), and both servers
+    # answer the same number of requests, so latency is the measure (not throughput).
+    p50, p99 = on["p50_ms"] / off["p50_ms"] - 1, on["p99_ms"] / off["p99_ms"] - 1
+    rows.append((f"history write overhead: {title}", f"p50 {p50:+.0%}, p99 {p99:+.0%}", "< 30%"))
+    return rows
+
+
+def storage_rows(info: dict[str, Any]) -> list[tuple[str, str, str]]:
+    counts = info["counts"]
+    changes, stints = max(counts["field_history"], 1), max(counts["field_stints"], 1)
+    both = info["size"] + info["stints_size"]
+    return [
+        (
+            "storage per change (field_history incl. indexes / rows)",
+            f"{info['size'] / changes:.0f} bytes ({info['size'] / 2**30:.2f} GiB / {changes:,} rows; "
+            f"heap alone {info['heap'] / changes:.0f} bytes)",
+            "",
+        ),
+        (
+            "storage per change incl. stints ((field_history + field_stints) / history rows)",
+            f"{both / changes:.0f} bytes (field_stints {info['stints_size'] / 2**30:.2f} GiB, "
+            f"{stints:,} stints, {info['stints_size'] / stints:.0f} bytes each)",
+            "",
+        ),
+    ]
 
 
 def write_results(rows: list[tuple[str, str, str]], counts: dict[str, Any], args: argparse.Namespace) -> None:
@@ -645,14 +985,16 @@ def write_results(rows: list[tuple[str, str, str]], counts: dict[str, Any], args
     lines = [
         "",
         f"## Field history (issue 5), {when} ({counts['contacts']:,} contacts, {counts['deals']:,} deals, "
-        f"{counts['field_history']:,} field_history rows)",
+        f"{counts['field_history']:,} field_history rows, {counts.get('field_stints', 0):,} field_stints)",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM; {m['os']}; PostgreSQL {m['postgresql']}; "
         f"Python {m['python']}. **Shared load**: the 2 cores were shared with other people's work "
-        "(tests, other benchmarks) while this ran, so figures vary run to run.",
+        "(tests, other benchmarks) while this ran, so figures vary run to run "
+        f"(1-minute load average {args.load[0]:.1f} at the start, {args.load[-1]:.1f} at the end).",
         f"Command: `BENCH_DB={DB_NAME} .venv/bin/python bench/history.py {' '.join(sys.argv[1:])}`. "
         f"GET scenarios: wrk, 1 thread, {args.connections} connection(s) (1 for reports), {args.duration} s; "
-        "PATCH: an httpx sampler, 10 concurrent clients, in a separate process from the server.",
+        "PATCH: an httpx client alternating between a server with history and one without (side by side), "
+        f"one request at a time, {2 * args.duration} s.",
         "",
         "| Scenario | Figure | Target |",
         "|---|---|---|",

@@ -1,24 +1,28 @@
-"""Time in state and funnels, for any object and any select, relation or user field, from ``field_history``.
+"""Time in state and funnels, for any object and any select, relation or user field, from its stints.
 
-A record's **stints** in a field: each history row of the field starts one (its ``new_value``, from its
-``changed_at``) and the record's next row of that field ends it (``LEAD()`` over the record's rows, ordered by
-``changed_at, id``); the last one is open and runs until now. Stints of an empty value and zero-length stints
-(two changes in one microsecond) are left out. A report covers the stints **overlapping** ``[from, to)`` and
-measures each one whole (an open one up to the request's instant), so a stint that began before ``from``
-counts with its full length.
+A record's **stints** in a field are the stretches it held one value while alive (``field_stints``, kept by
+the write path; see ``kronos.kit.records.stints`` for the definition, shared with a record's durations): a
+change ends one and starts the next, deleting the record ends it, restoring it starts another, and the
+current one is open and runs until now. Zero-length stints (two changes in one microsecond) are left out.
+A report covers the stints **overlapping** ``[from, to)`` and measures each one whole (an open one up to the
+request's instant), so a stint that began before ``from`` counts with its full length.
 
 - **time-in-state**: per value, how many stints, their mean and median length in seconds.
 - **funnel**: values in order (a select's option order; a relation's target object in its default sort —
   stages by ``position``: the CRM module declares ``default_sort="position"`` for stages, so the kit needs no
   hook into it); per step, how many records entered it (had a stint in it) and how many of those later
-  entered a step further down the order (``reached_next``). Relation steps nobody entered are left out
-  (a deal filter on one pipeline must not list the other pipelines' stages); select options are all listed.
+  entered a step further down the order that is not an exit (``reached_next``). An **exit** is a way out
+  of the funnel, never progress: a select option valued ``lost``, or a relation target whose select field
+  ``type`` holds ``lost`` (a deal stage of type lost) — a convention like ``default_sort``, so the kit
+  needs no hook. Relation steps nobody entered are left out (a deal filter on one pipeline must not list
+  the other pipelines' stages); select options are all listed.
 
 Scope and permissions are the list's: object read permission, the caller's record visibility, live records
 only, the same filter tree (on current values), hidden fields unknown (422) as the field, the group or in
 the filter. Groups (``group_by``: a user, select or relation field) are taken from the records' **current**
-values, e.g. today's owner. Everything is aggregated in SQL (window functions, on SQLite and PostgreSQL);
-no row of history is loaded into Python.
+values, e.g. today's owner, by joining the stints to the records in scope: nothing about groups is copied
+into the stints, so a report never disagrees with the list. Everything is aggregated in SQL, on SQLite and
+PostgreSQL; no stint is loaded into Python.
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from typing import Any
 
 from sqlalchemy import (
     Float,
+    Integer,
+    and_,
     case,
     cast,
     func,
     literal,
-    literal_column,
     or_,
     select,
     text,
@@ -45,7 +50,7 @@ from kronos.kit.errors import FieldError, ValidationFailed
 from kronos.kit.models import UTCDateTime
 from kronos.kit.records.asof import parse_instant
 from kronos.kit.records.fields import FieldSpec, FieldType
-from kronos.kit.records.models import FieldHistory
+from kronos.kit.records.models import FieldStint
 from kronos.kit.records.objects import ObjectSchema
 from kronos.kit.records.query import QueryCompiler, parse_filters
 from kronos.kit.records.service import RecordService
@@ -53,6 +58,10 @@ from kronos.kit.records.service import RecordService
 STATE_TYPES = {FieldType.SELECT, FieldType.RELATION, FieldType.USER}
 GROUP_TYPES = {FieldType.SELECT, FieldType.RELATION, FieldType.USER, FieldType.BOOLEAN}
 MAX_STEPS = 200
+# Funnel exits: a select option with one of these values, or a relation target whose select field
+# ``OUTCOME_FIELD`` holds one (a deal stage of type "lost").
+EXIT_VALUES = frozenset({"lost"})
+OUTCOME_FIELD = "type"
 DEFAULT_SPAN = timedelta(days=90)
 
 
@@ -74,6 +83,7 @@ class Request:
 class Value:
     value: str
     display: str | None
+    exit: bool = False  # a way out of the funnel (a lost stage), never progress
 
 
 class Analytics:
@@ -124,19 +134,14 @@ class Analytics:
             where,
         )
         if self.dialect == "postgresql":
-            # One report sorts and windows a field's whole history in scope (600k rows for 200k deals): give
-            # this transaction the memory to do it without spilling to disk, and skip JIT compilation, which
-            # costs more than it saves here. SET LOCAL ends with the transaction.
+            # One report hashes, sorts (medians, the funnel's window) and aggregates every stint in scope
+            # (~600k for 200k deals): give this transaction the memory to do it without spilling to disk,
+            # and skip JIT compilation, which costs more than it saves here. SET LOCAL ends with it.
             await self.session.execute(text("SET LOCAL work_mem = '64MB'"))
             await self.session.execute(text("SET LOCAL jit = off"))
         return schema, spec, group, scope.cte("scope"), (start, end)
 
     # -- SQL pieces -----------------------------------------------------------------------------------
-    def _text(self, json_value: Any) -> Any:
-        if self.dialect == "postgresql":
-            return json_value.op("#>>")(literal_column("'{}'"))
-        return func.json_extract(json_value, "$")
-
     def _seconds(self, later: Any, earlier: Any) -> Any:
         if self.dialect == "postgresql":
             return func.extract("epoch", later - earlier)
@@ -145,53 +150,48 @@ class Analytics:
     def _stints(
         self, schema: ObjectSchema, spec: FieldSpec, scope: Any, span: tuple[datetime, datetime]
     ) -> Any:
-        """(rid, grp, value, start, stop, seconds) of the stints overlapping the span."""
+        """(rid, grp, value, entered, seconds) of the records' stints overlapping the span, zero-length
+        ones left out: one range of ``ix_field_stints_field`` joined to the records in scope."""
         start, end = span
-        ordering = (FieldHistory.changed_at, FieldHistory.id)
-        rows = (
+        now = literal(utcnow(), UTCDateTime())
+        stop = func.coalesce(FieldStint.left_at, now)
+        return (
             select(
                 scope.c.rid,
                 scope.c.grp,
-                FieldHistory.id.label("hid"),
-                self._text(FieldHistory.new_value).label("value"),
-                FieldHistory.changed_at.label("entered"),
-                func.lead(FieldHistory.changed_at)
-                .over(partition_by=FieldHistory.record_id, order_by=ordering)
-                .label("left"),
+                FieldStint.value,
+                FieldStint.entered_at.label("entered"),
+                cast(self._seconds(stop, FieldStint.entered_at), Float).label("seconds"),
             )
-            .select_from(FieldHistory)
-            .join(scope, scope.c.rid == FieldHistory.record_id)
+            .select_from(FieldStint)
+            .join(scope, scope.c.rid == FieldStint.record_id)
             .where(
-                FieldHistory.tenant_id == self.tenant_id,
-                FieldHistory.object == schema.name,
-                FieldHistory.field == spec.name,
-            )
-            .cte("history_rows")
-        )
-        now = literal(utcnow(), UTCDateTime())
-        stop = func.coalesce(rows.c.left, now)
-        return (
-            select(
-                rows.c.rid,
-                rows.c.grp,
-                rows.c.hid,
-                rows.c.value,
-                rows.c.entered,
-                cast(self._seconds(stop, rows.c.entered), Float).label("seconds"),
-            )
-            .where(
-                rows.c.value.is_not(None),
-                rows.c.entered < literal(end, UTCDateTime()),
-                or_(rows.c.left.is_(None), rows.c.left > literal(start, UTCDateTime())),
-                or_(rows.c.left.is_(None), rows.c.left > rows.c.entered),
+                FieldStint.tenant_id == self.tenant_id,
+                FieldStint.object == schema.name,
+                FieldStint.field == spec.name,
+                FieldStint.entered_at < literal(end, UTCDateTime()),
+                or_(
+                    FieldStint.left_at.is_(None),
+                    and_(
+                        FieldStint.left_at > literal(start, UTCDateTime()),
+                        FieldStint.left_at > FieldStint.entered_at,
+                    ),
+                ),
             )
             .cte("stints")
         )
 
-    # -- reports --------------------------------------------------------------------------------------
-    async def time_in_state(self, request: Request) -> dict[str, Any]:
-        schema, spec, group, scope, span = await self._prepare(request)
-        stints = self._stints(schema, spec, scope, span)
+    def _statistics(self, stints: Any) -> Any:
+        """Per (group, value): stints, mean and median seconds. PostgreSQL has the median built in
+        (``percentile_cont(0.5)``: the mean of the two middle values for an even count); SQLite ranks."""
+        if self.dialect == "postgresql":
+            return select(
+                stints.c.grp,
+                stints.c.value,
+                func.count().label("stints"),
+                func.avg(stints.c.seconds).label("mean"),
+                func.percentile_cont(0.5).within_group(stints.c.seconds).label("median"),
+            ).group_by(stints.c.grp, stints.c.value)
         ranked = select(
             stints.c.grp,
             stints.c.value,
@@ -205,13 +205,19 @@ class Analytics:
             ranked.c.rn == (ranked.c.n + 1) // 2,
             ranked.c.rn == (ranked.c.n + 2) // 2,
         )
-        statement = select(
+        return select(
             ranked.c.grp,
             ranked.c.value,
             func.count().label("stints"),
             func.avg(ranked.c.seconds).label("mean"),
             func.avg(case((middle, ranked.c.seconds))).label("median"),
         ).group_by(ranked.c.grp, ranked.c.value)
+
+    # -- reports --------------------------------------------------------------------------------------
+    async def time_in_state(self, request: Request) -> dict[str, Any]:
+        schema, spec, group, scope, span = await self._prepare(request)
+        stints = self._stints(schema, spec, scope, span)
+        statement = self._statistics(stints)
         rows = (await self.session.execute(statement)).all()
         values = await self._values(schema, spec, {str(r.value) for r in rows})
         groups: dict[Any, list[dict[str, Any]]] = {}
@@ -251,18 +257,20 @@ class Analytics:
             return {"object": schema.name, "field": spec.name, "groups": []}
         stints = self._stints(schema, spec, scope, span)
         rank = case({step.value: i for i, step in enumerate(steps)}, value=stints.c.value)
+        # Progress is a later stint in a step further down that is not an exit: moving to Lost is not
+        # "reaching the next step", wherever Lost sits in the order.
+        forward = {step.value: i for i, step in enumerate(steps) if not step.exit}
+        progress = case(forward, value=stints.c.value) if forward else literal(None, Integer())
         ordered = (
             select(
                 stints.c.rid,
                 stints.c.grp,
                 stints.c.value,
                 rank.label("rank"),
-                func.max(rank)
-                .over(
-                    partition_by=stints.c.rid,
-                    order_by=(stints.c.entered, stints.c.hid),
-                    rows=(1, None),
-                )
+                # A record's stints of one field never overlap, and zero-length ones are left out, so
+                # their start instants are distinct: they order the record's stints.
+                func.max(progress)
+                .over(partition_by=stints.c.rid, order_by=stints.c.entered, rows=(1, None))
                 .label("later"),
             )
             .where(rank.is_not(None))
@@ -315,7 +323,7 @@ class Analytics:
         """The field's values in order: a select's options; a relation's target records in the target's
         default sort (all of them for a funnel, at most ``MAX_STEPS``; else those in ``seen``)."""
         if spec.type == FieldType.SELECT:
-            return [Value(o.value, o.label) for o in spec.options]
+            return [Value(o.value, o.label, o.value in EXIT_VALUES) for o in spec.options]
         if spec.type == FieldType.USER:
             return [Value(v, None) for v in sorted(seen or ())]
         target_name = str(spec.settings.get("target", ""))
@@ -332,7 +340,10 @@ class Analytics:
         columns = [model.id]
         if can_read and title_spec is not None:
             columns.append(order.column(title_spec).label("title"))
-        statement = select(*columns).where(model.tenant_id == self.tenant_id)
+        outcome = target.fields.get(OUTCOME_FIELD)
+        if seen is None and outcome is not None and outcome.type == FieldType.SELECT:
+            columns.append(order.column(outcome).in_(sorted(EXIT_VALUES)).label("exit"))
+        statement = select(*columns).where(*target.definition.scope(self.tenant_id))
         if seen is not None:
             ids = [uuid.UUID(v) for v in seen if _is_uuid(v)]
             statement = statement.where(model.id.in_(ids))
@@ -347,7 +358,9 @@ class Analytics:
                 f"'{spec.name}' points to more than {MAX_STEPS} records: too many steps for a funnel.",
                 "too_many_values",
             )
-        return [Value(str(row.id), getattr(row, "title", None)) for row in rows]
+        return [
+            Value(str(row.id), getattr(row, "title", None), bool(getattr(row, "exit", False))) for row in rows
+        ]
 
     async def _display(self, schema: ObjectSchema, group: FieldSpec | None, key: Any) -> str | None:
         if group is None or key is None:

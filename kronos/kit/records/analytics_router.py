@@ -47,7 +47,10 @@ class FunnelStep(BaseModel):
     value: str
     display: str | None
     entered: int = Field(description="Records with a stint in this step overlapping [from, to)")
-    reached_next: int = Field(description="Of those, records that later entered a step further down")
+    reached_next: int = Field(
+        description="Of those, records that later entered a step further down that is not an exit (a lost "
+        "stage, a select option valued lost): moving to Lost is no progress"
+    )
     conversion_rate: float | None = Field(description="reached_next / entered; null when nobody entered")
 
 
@@ -108,7 +111,8 @@ async def time_in_state(
     """How long records stay in each value of a field — deal stages (filter one pipeline with
     ``{"field": "pipeline_id", "op": "eq", "value": "<id>"}``), lead statuses, ticket states — from their
     history: per value, the number of stints overlapping ``[from, to)`` and their mean and median length in
-    seconds (whole stints; open ones up to now). Optionally per group (``group_by``, e.g. ``owner_id``).
+    seconds (whole stints; open ones up to now; deleting a record ends its stint, restoring it starts
+    another, as in the record's durations). Optionally per group (``group_by``, e.g. ``owner_id``).
     Respects object read permission, hidden fields and record visibility; deleted records are left out."""
     report = Report(object, field, from_, to, group_by, filter)
     return await _analytics(request, session, principal).time_in_state(report)
@@ -128,6 +132,7 @@ async def funnel(
 ) -> dict[str, object]:
     """A funnel over a field's ordered values (select options in their order; relation targets in the
     target's default order, e.g. stages by position): per step, how many records entered it during
-    ``[from, to)`` and how many of those later entered a step further down, and the conversion rate."""
+    ``[from, to)`` and how many of those later entered a step further down — an open or won one: entering
+    an exit (a lost stage, a select option valued ``lost``) is not progress — and the conversion rate."""
     report = Report(object, field, from_, to, group_by, filter)
     return await _analytics(request, session, principal).funnel(report)

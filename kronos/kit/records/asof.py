@@ -10,7 +10,8 @@ one write path):
   ``changed_at <= ts`` (``id`` breaks ties inside one microsecond: ids are UUIDv7, increasing). A field with
   no row at or before ``ts`` was empty then: every create writes a row for each field it sets.
 - A record with **no history rows at all** (loaded before history existed, or by a bulk import that wrote
-  none) has nothing to reconstruct from: its current values are shown.
+  none) has nothing to reconstruct from: it has held its current values since its ``created_at`` (until its
+  ``deleted_at``). ``GET /{object}/{id}?as_of=`` applies the same rule (``history._without_history``).
 - ``updated_at`` is its last change at or before ``ts``; ``version`` the number of change sets up to ``ts``
   (each write with changes bumps the version by one).
 
@@ -19,7 +20,8 @@ Filters, sorts and keyset cursors are the list's own (``QueryCompiler``), compil
 (tenant, object, record, changed_at desc, id desc) — a single index probe per row and field, on SQLite and
 PostgreSQL alike. Permissions are the list's: object read, hidden fields unknown, and record visibility,
 which is decided by the record's **current** owner (visibility is an access rule of today, not a fact of
-the past: a record handed to someone else since ``ts`` is theirs to see, also in the past).
+the past: a record handed to someone else since ``ts`` is theirs to see, also in the past, and no longer
+its former owner's; the reasons are in ``history``'s docstring).
 """
 
 from __future__ import annotations

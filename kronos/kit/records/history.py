@@ -8,7 +8,19 @@ Reconstruction is a fold over one indexed range of ``ix_field_history_record`` (
 changed_at, id), oldest first: each row sets its field to ``new_value``; ``deleted_at`` rows delete and
 restore; ``id`` (a UUIDv7, in insertion order) orders changes that share one microsecond. Rows an import
 brought (op ``import``) count as the record existing; before the record's first change in KronosCRM, a field
-no imported change had touched yet takes the ``old_value`` of its next change.
+no imported change had touched yet takes the ``old_value`` of its next change. A record with **no history
+rows at all** (loaded in bulk) has held its current values since its ``created_at`` (until its
+``deleted_at``): the same rule as the list's ``?as_of=``, so one record reads the same in both.
+
+**Who may read the past: visibility is decided by the record's owner now, not its owner then.** Every read
+here (change list, ``?as_of=``, durations) and the list's ``?as_of=`` finds the record with today's
+visibility rule (``RecordService.visibility``) on today's row. Record visibility is an access rule of the
+present: a deal handed from Ann to Bob is Bob's to see — its whole past included, which is what he needs to
+work it — and no longer Ann's, not even "as it was when it was hers": a reassignment (often the point of
+one: someone left, a territory moved) must not leave the former owner a window onto the record, and a past
+snapshot shows values that may still be current. Deciding by the owner then would also make one record's
+readability depend on the instant asked, which a caller could probe. Hidden fields likewise follow the
+caller's role today.
 
 Kit code knows no users: the identity module registers how user ids become names (``register_user_names``)
 and the access module how an erasure reaches the audit log (``register_audit``), like authenticators.
@@ -25,23 +37,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit import clock
 from kronos.kit.auth import Principal
 from kronos.kit.errors import FieldError, NotFound, ValidationFailed
 from kronos.kit.records.fields import FieldSpec, FieldType, format_datetime
-from kronos.kit.records.models import FieldHistory
+from kronos.kit.records.models import FieldHistory, FieldStint
 from kronos.kit.records.objects import ObjectSchema
 from kronos.kit.records.service import RecordService
+from kronos.kit.records.stints import is_tracked
 from kronos.kit.records.write import read_value
 
 # What erasure leaves in place of a personal value, in the record and in every history row: a string that
 # any text-like column can hold (a list field gets ``[ERASED]``). Unique fields are emptied in the record
 # instead, so two erased records never collide on the marker.
 ERASED = "[erased]"
-DURATION_TYPES = frozenset({FieldType.SELECT, FieldType.RELATION, FieldType.USER})
 SOURCES = ("ui", "api", "import", "workflow", "system")
 DELETED = FieldSpec("deleted_at", "Deleted", FieldType.DATETIME, system=True)
 _WRITE_OPS = ("create", "update", "delete", "restore", "erase")
@@ -189,6 +201,32 @@ async def reconstruct(
     return state
 
 
+async def _has_history(
+    session: AsyncSession, schema: ObjectSchema, tenant_id: uuid.UUID, record_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(FieldHistory.id).where(*rows_of(schema, tenant_id, record_id)).limit(1)
+    )
+    return found is not None
+
+
+def _without_history(schema: ObjectSchema, record: Any, at: datetime) -> State | None:
+    """A record with no history rows at all (bulk-loaded): its current values since ``created_at``, until
+    ``deleted_at``; ``updated_at`` and ``version`` only once ``at`` reaches its last update. The same rule
+    as the list's ``?as_of=`` (``asof.AsOfCompiler``), so a record reads the same in both."""
+    if record.created_at > at or (record.deleted_at is not None and record.deleted_at <= at):
+        return None
+    specs = (*schema.fields.values(), *schema.archived.values())
+    values = {spec.name: read_value(spec, record) for spec in specs if not spec.system}
+    changed = record.updated_at <= at
+    return State(
+        values=values,
+        created_at=record.created_at,
+        updated_at=record.updated_at if changed else record.created_at,
+        version=record.version if changed else 1,
+    )
+
+
 async def record_as_of(
     service: RecordService, object_name: str, record_id: str, raw_at: str, fields: str | None
 ) -> dict[str, Any]:
@@ -199,6 +237,8 @@ async def record_as_of(
     shown = service.projection(schema, fields)
     record = await find_record(service, schema, record_id, live=False)
     state = await reconstruct(service.session, schema, service.tenant_id, record.id, at)
+    if state is None and not await _has_history(service.session, schema, service.tenant_id, record.id):
+        state = _without_history(schema, record, at)
     if state is None:
         raise NotFound(
             f"No {schema.definition.label.lower()} with id '{record_id[:40]}' at {format_datetime(at)}: "
@@ -482,57 +522,33 @@ def _item(schema: ObjectSchema, displays: Displays, row: FieldHistory) -> dict[s
 async def durations(
     service: RecordService, hooks: Hooks, object_name: str, record_id: str, field_name: str
 ) -> dict[str, Any]:
-    """Stints of a single-valued select/relation/user field: a stint ends when the value changes or the record
-    is deleted, and a restore starts a new one. Empty values make no stint; the current one runs to now."""
+    """Stints of a single-valued select/relation/user field, read from ``field_stints`` (the definition is
+    ``stints``'s, shared with the reports): a stint ends when the value changes or the record is deleted,
+    and a restore starts a new one. Empty values make no stint; the current one runs to now."""
     service.principal.require(object_name, "read")
     schema = await service.schema(object_name)
     spec = spec_of(schema, field_name)
     if spec is None or spec is DELETED or is_hidden(service, schema, field_name):
         raise invalid("query.field", f"Unknown field '{field_name[:64]}'.", "unknown_field")
-    if spec.type not in DURATION_TYPES or spec.is_list:
+    if not is_tracked(spec):
         raise invalid(
             "query.field",
             "Durations need a single-valued select, relation or user field.",
             "unsupported_field",
         )
     record = await find_record(service, schema, record_id, live=False)
-    where = rows_of(schema, service.tenant_id, record.id)
-    started = await service.session.scalar(select(func.min(FieldHistory.changed_at)).where(*where))
-    rows = (
-        await service.session.execute(
-            select(
-                FieldHistory.field,
-                FieldHistory.op,
-                FieldHistory.old_value,
-                FieldHistory.new_value,
-                FieldHistory.changed_at,
-            )
-            .where(*where, FieldHistory.field.in_([spec.name, DELETED.name]))
-            .order_by(FieldHistory.changed_at, FieldHistory.id)
+    rows = await service.session.execute(
+        select(FieldStint.value, FieldStint.entered_at, FieldStint.left_at)
+        .where(
+            FieldStint.tenant_id == service.tenant_id,
+            FieldStint.object == schema.name,
+            FieldStint.record_id == record.id,
+            FieldStint.field == spec.name,
         )
-    ).all()
-    stints: list[list[Any]] = []  # [value, entered_at, left_at | None]
-    alive, current = True, None
-    first = next((r for r in rows if r[0] == spec.name), None)
-    if first is not None and first[1] != "create" and first[2] is not None and started and started < first[4]:
-        # The value before the first recorded change held since the record began (imported history).
-        current = first[2]
-        stints.append([current, started, None])
-    for name, op, _old, new, at in rows:
-        if name == DELETED.name:
-            if op == "delete" and alive and stints and stints[-1][2] is None:
-                stints[-1][2] = at
-            elif op == "restore" and not alive and current is not None:
-                stints.append([current, at, None])
-            alive = op != "delete"
-            continue
-        if new == current:
-            continue
-        if alive and stints and stints[-1][2] is None:
-            stints[-1][2] = at
-        current = new
-        if alive and new is not None:
-            stints.append([new, at, None])
+        .order_by(FieldStint.entered_at, FieldStint.id)
+    )
+    # The fields stints are kept for hold strings (option values, ids): the stored text is the value.
+    stints = [(value, entered, left) for value, entered, left in rows]
     now = clock.utcnow()
     displays = Displays(service, hooks)
     for value, _, _ in stints:

@@ -29,6 +29,8 @@ from kronos.kit.records.history import (
 )
 from kronos.kit.records.models import FieldHistory
 from kronos.kit.records.service import RecordService, actor_of
+from kronos.kit.records.stints import is_tracked, rebuild_record
+from kronos.kit.records.unique import release_record
 from kronos.kit.records.write import WriteResult, assign_value, read_value
 
 PERSONAL_TYPES = frozenset(
@@ -135,6 +137,10 @@ async def erase(
         )
     record.custom = custom
     record.updated_at = now
+    # Erased unique fields are emptied (above): their claims in unique_values go too, personal data with them.
+    await release_record(
+        service.session, service.tenant_id, schema.name, record.id, [s.name for s in specs if s.unique]
+    )
     # The one place stored history changes: the personal values of past rows, never when or who.
     updated = 0
     if by_name:
@@ -153,6 +159,10 @@ async def erase(
             updated += touched
     service.session.add_all(rows)
     await service.session.flush()
+    # Stints hold the erased values too: rebuilt from the history just rewritten, like it.
+    erased = [spec.name for spec in specs if is_tracked(spec)]
+    if erased:
+        await rebuild_record(service.session, schema, service.tenant_id, record.id, erased)
     names = [spec.name for spec in specs]
     payload = {"object": schema.name, "id": str(record.id), "version": record.version, "fields": names}
     emit(service.session, f"{schema.definition.singular}.erased", payload, tenant_id=service.tenant_id)
@@ -243,4 +253,7 @@ async def import_changes(
         raise Forbidden("Your role cannot change: " + ", ".join(e.path for e in denied) + ".", errors=denied)
     service.session.add_all(rows)
     await service.session.flush()
+    # Past changes land between (or before) the record's stints: rebuild them all from its history (an
+    # import can also move the instant the record's history starts, where an imported first value begins).
+    await rebuild_record(service.session, schema, service.tenant_id, record.id)
     return len(rows)

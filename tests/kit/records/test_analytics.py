@@ -5,7 +5,6 @@ fields, visibility, another workspace and bad input."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -63,7 +62,7 @@ async def seed(world: World) -> dict[str, str]:
         "R": await deal(world, "R", [(4, "Negotiation"), (5, "delete"), (7, "restore"), (8, "Lost")]),
         "S": await deal(world, "S", [(1, "Proposal"), (2, "delete")]),
     }
-    other_user = uuid.uuid4()
+    other_user = await world.member()
     ids["U"] = await deal(world, "U", [(3, "Proposal"), (4, "Lost")])
     await patch(world, "deals", ids["U"], {"owner_id": str(other_user)})
     ids["other_user"] = str(other_user)
@@ -105,16 +104,19 @@ async def test_time_in_state_per_stage(world: World) -> None:
     ]
     assert_stats(values["Qualification"], 4, (1 + 2 + 4 + 3) / 4, 2.5)
     assert_stats(values["Proposal"], 3, (2 + 4 + 1) / 3, 2)
-    assert_stats(values["Negotiation"], 2, 3.5, 3.5)  # R's stint spans its deletion
+    # R's deletion (day 5) ends its Negotiation stint and its restore (day 7) starts another, as on the
+    # deal's own durations: P 3 days, R 1 + 1 day.
+    assert_stats(values["Negotiation"], 3, 5 / 3, 1)
     assert values["Won"]["count"] == 1  # open stints: counted up to now
     assert values["Lost"]["count"] == 3
-    # Only stints overlapping [day 5, ...): Q's Proposal, P's and R's Negotiation, and the closed ones.
+    # Only stints overlapping [day 5, ...): Q's Proposal, P's Negotiation and R's after its restore (the
+    # one before ends exactly on day 5), and the closed ones.
     since = quote(day(5).strftime("%Y-%m-%dT%H:%M:%SZ"))
     body = await report(world, "time-in-state", f"object=deals&field=stage_id&from={since}&to={TO}")
     values = by_display(body["groups"][0])
     assert set(values) == {"Proposal", "Negotiation", "Won", "Lost"}
     assert_stats(values["Proposal"], 1, 4, 4)
-    assert_stats(values["Negotiation"], 2, 3.5, 3.5)
+    assert_stats(values["Negotiation"], 2, 2, 2)
     # Before anything happened: nothing.
     body = await report(world, "time-in-state", "object=deals&field=stage_id&from=2026-01-01&to=2026-02-01")
     assert body["groups"] == []
@@ -150,8 +152,8 @@ async def test_funnel_over_stages(world: World) -> None:
     steps = body["groups"][0]["steps"]
     assert [(s["display"], s["entered"], s["reached_next"]) for s in steps] == [
         ("Qualification", 4, 4),
-        ("Proposal", 3, 3),  # P to Negotiation; Q and U to Lost, which is further down the order
-        ("Negotiation", 2, 2),
+        ("Proposal", 3, 1),  # P to Negotiation; Q and U to Lost, which is no progress
+        ("Negotiation", 2, 1),  # P won, R lost
         ("Won", 1, 0),
         ("Lost", 3, 0),
     ]
@@ -162,11 +164,50 @@ async def test_funnel_over_stages(world: World) -> None:
     steps = body["groups"][0]["steps"]
     # Nobody was in Qualification after day 5: a relation's unentered step is left out.
     assert [(s["display"], s["entered"], s["reached_next"]) for s in steps] == [
-        ("Proposal", 1, 1),
-        ("Negotiation", 2, 2),
+        ("Proposal", 1, 0),
+        ("Negotiation", 2, 1),
         ("Won", 1, 0),
         ("Lost", 3, 0),
     ]
+
+
+async def test_funnel_counts_only_forward_moves_into_open_or_won_steps(world: World) -> None:
+    """Moving to Lost is no progress, wherever Lost sits in the pipeline's order (it is last here)."""
+    await deal(world, "A", [(1, "Proposal"), (2, "Lost")])
+    await deal(world, "B", [(1, "Lost")])
+    await deal(world, "C", [(1, "Negotiation"), (3, "Won")])
+    # Back to Qualification, then Proposal again: Qualification did reach a later step; Proposal did not.
+    await deal(world, "D", [(1, "Proposal"), (2, "Qualification"), (3, "Proposal")])
+    body = await report(world, "funnel", f"object=deals&field=stage_id&from={FROM}&to={TO}")
+    steps = body["groups"][0]["steps"]
+    assert [(s["display"], s["entered"], s["reached_next"]) for s in steps] == [
+        ("Qualification", 4, 3),
+        ("Proposal", 2, 0),
+        ("Negotiation", 1, 1),
+        ("Won", 1, 0),
+        ("Lost", 2, 0),
+    ]
+    assert steps[0]["conversion_rate"] == 0.75
+    # A select's option valued "lost" is an exit too.
+    response = await world.client.post(
+        "/api/v1/metadata/objects/leads/fields",
+        json={
+            "api_name": "phase",
+            "label": "Phase",
+            "type": "select",
+            "options": [{"value": v, "label": v.title()} for v in ("cold", "warm", "hot", "lost")],
+        },
+        headers=world.auth(),
+    )
+    assert response.status_code == 201, response.text
+    for name, moves in (("Gone", ["lost"]), ("Keen", ["warm", "hot"])):
+        lead = (await world.create("leads", {"last_name": name, "phase": "cold"}))["id"]
+        for value in moves:
+            await patch(world, "leads", lead, {"phase": value})
+        await retime(world, Lead, lead, [day(n) for n in range(len(moves) + 1)])
+    body = await report(world, "funnel", f"object=leads&field=phase&from={FROM}&to={TO}")
+    steps = [(s["value"], s["entered"], s["reached_next"]) for s in body["groups"][0]["steps"]]
+    assert steps == [("cold", 2, 1), ("warm", 1, 1), ("hot", 1, 0), ("lost", 1, 0)]
 
 
 async def test_lead_status_select_with_same_microsecond_changes(world: World) -> None:

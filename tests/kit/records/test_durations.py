@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from kronos.kit.db import Database
 from kronos.kit.ids import uuid7
@@ -118,18 +119,24 @@ async def test_user_stints_show_member_names_only(world: World, frozen: Clock) -
         session.add_all(
             [
                 Membership(tenant_id=world.tenant, user_id=ada, role="sales_rep"),
+                Membership(tenant_id=world.tenant, user_id=bob, role="sales_rep"),
                 Membership(tenant_id=elsewhere.id, user_id=bob, role="sales_rep"),
             ]
         )
     frozen.at(minutes=0)
     company = await world.create("companies", {"name": "Acme", "owner_id": str(ada)})
     frozen.at(minutes=5)
-    await world.client.patch(
+    moved = await world.client.patch(
         f"/api/v1/companies/{company['id']}", json={"owner_id": str(bob)}, headers=world.auth()
     )
+    assert moved.status_code == 200, moved.text
+    async with db.write_session() as session:  # Bob leaves this workspace; he stays in the other
+        await session.execute(
+            delete(Membership).where(Membership.tenant_id == world.tenant, Membership.user_id == bob)
+        )
     frozen.at(minutes=6)
     items = (await durations(world, "companies", company["id"], "owner_id")).json()["items"]
-    # Bob belongs to another workspace: his id is all this one learns.
+    # Bob belongs to another workspace only: his id is all this one learns.
     assert [(i["display"], i["duration_seconds"]) for i in items] == [
         ("Ada Lovelace", 300.0),
         (str(bob), 60.0),
