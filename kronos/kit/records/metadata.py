@@ -2,6 +2,9 @@
 
 Custom fields are rows of ``field_definitions``; their values live in each record's ``custom`` JSON, so
 adding, renaming or archiving a field never rewrites a table, and an archived field keeps its values.
+
+The description is what a client needs to render an object without guessing: per field its type, whether it
+holds a list, what the caller may do with it; per object what the caller may do with its records.
 """
 
 from __future__ import annotations
@@ -13,12 +16,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kronos.kit.auth import Principal
+from kronos.kit.auth import Action, Principal
 from kronos.kit.clock import utcnow
 from kronos.kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from kronos.kit.records import unique
+from kronos.kit.records.currencies import ISO_4217
 from kronos.kit.records.fields import API_NAME, FieldInvalid, FieldSpec, FieldType
 from kronos.kit.records.models import FieldDefinition
-from kronos.kit.records.objects import ObjectRegistry, ObjectSchema, bump_schema_version, spec_from_definition
+from kronos.kit.records.objects import (
+    ObjectDefinition,
+    ObjectRegistry,
+    ObjectSchema,
+    bump_schema_version,
+    load_schema,
+    spec_from_definition,
+)
 
 MAX_CUSTOM_FIELDS = 500
 _UNIQUE_TYPES = {
@@ -26,10 +38,17 @@ _UNIQUE_TYPES = {
 }  # fmt: skip
 
 
+# Named colours rather than CSS values: each client maps them to its own light and dark palette.
+OptionColor = Literal["gray", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink"]
+# Kept in the field's settings under this key (options themselves are (value, label) pairs in the engine).
+_OPTION_COLORS = "option_colors"
+
+
 class OptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     value: str = Field(min_length=1, max_length=64)
     label: str = Field(min_length=1, max_length=200)
+    color: OptionColor | None = Field(default=None, description="The colour the option's tag is shown in.")
 
 
 class FieldSettings(BaseModel):
@@ -39,6 +58,25 @@ class FieldSettings(BaseModel):
     min: float | None = None
     max_length: int | None = Field(default=None, ge=1, le=100_000)
     scale: int | None = Field(default=None, ge=0, le=12, description="decimal: decimal places")
+    currency: str | None = Field(
+        default=None, min_length=3, max_length=3, description="currency: the ISO 4217 code values default to"
+    )
+
+
+# The settings each type takes; anything else is refused rather than silently ignored.
+_SETTINGS_FOR: dict[FieldType, frozenset[str]] = {
+    FieldType.TEXT: frozenset({"max_length"}),
+    FieldType.LONG_TEXT: frozenset({"max_length"}),
+    FieldType.EMAIL: frozenset({"max_length"}),
+    FieldType.PHONE: frozenset({"max_length"}),
+    FieldType.URL: frozenset({"max_length"}),
+    FieldType.NUMBER: frozenset({"min", "max"}),
+    FieldType.PERCENT: frozenset({"min", "max"}),
+    FieldType.DECIMAL: frozenset({"scale"}),
+    FieldType.CURRENCY: frozenset({"currency"}),
+    FieldType.RATING: frozenset({"max"}),
+    FieldType.RELATION: frozenset({"target"}),
+}
 
 
 class FieldCreate(BaseModel):
@@ -61,8 +99,24 @@ class FieldUpdate(BaseModel):
     help_text: str | None = Field(default=None, max_length=2000)
     position: int | None = None
     options: list[OptionIn] | None = Field(default=None, max_length=500)
+    settings: FieldSettings | None = Field(
+        default=None, description="Replaces the type's settings; a relation's target cannot change."
+    )
     required: bool | None = None
+    unique: bool | None = Field(
+        default=None,
+        description="Make the field unique in the workspace (refused with 409 listing the records that "
+        "already share a value) or not unique any more.",
+    )
     default: Any = None
+
+
+class FieldOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: list[str] = Field(
+        max_length=MAX_CUSTOM_FIELDS,
+        description="Every active custom field of the object, by API name, in the order to show them.",
+    )
 
 
 class FieldOut(BaseModel):
@@ -75,11 +129,29 @@ class FieldOut(BaseModel):
     help_text: str | None
     options: list[OptionIn]
     settings: dict[str, Any]
+    many: bool = Field(
+        default=False,
+        description="Holds a list of values (a JSON array): multi-selects, e-mail lists, relation lists.",
+    )
     standard: bool = Field(description="Declared in code (a typed column) rather than a custom field.")
     system: bool = Field(description="Set by the server; never writable.")
     access: Literal["read", "write"] = Field(description="What the caller may do with this field.")
     position: int
     archived: bool
+
+
+class ObjectPermissions(BaseModel):
+    """What the caller's role lets them do with the object's records, so a client hides what would be
+    refused. The server enforces the same rules on every request; these only mirror them."""
+
+    read: bool = False
+    create: bool = False
+    update: bool = False
+    delete: bool = False
+    export: bool = False
+    customize: bool = Field(
+        default=False, description="May add, change and archive the object's fields (admins)."
+    )
 
 
 class ObjectOut(BaseModel):
@@ -91,10 +163,13 @@ class ObjectOut(BaseModel):
     custom: bool = Field(description="Defined by this workspace rather than built in.")
     archived: bool = False
     description: str | None = None
+    # Always sent; a default (nothing allowed) keeps clients built against older servers type-correct.
+    permissions: ObjectPermissions = Field(default_factory=ObjectPermissions)
     fields: list[FieldOut]
 
 
 def field_out(spec: FieldSpec, access: Literal["read", "write"]) -> FieldOut:
+    colors = spec.settings.get(_OPTION_COLORS) or {}
     return FieldOut(
         name=spec.name,
         label=spec.label,
@@ -103,8 +178,9 @@ def field_out(spec: FieldSpec, access: Literal["read", "write"]) -> FieldOut:
         unique=spec.unique,
         default=spec.default,
         help_text=spec.help_text,
-        options=[OptionIn(value=o.value, label=o.label) for o in spec.options],
-        settings=spec.settings,
+        options=[OptionIn(value=o.value, label=o.label, color=colors.get(o.value)) for o in spec.options],
+        settings={key: value for key, value in spec.settings.items() if key != _OPTION_COLORS},
+        many=spec.is_list,
         standard=not spec.is_custom,
         system=spec.system,
         access="read" if spec.system or access == "read" else "write",
@@ -123,6 +199,8 @@ def describe(schema: ObjectSchema, principal: Principal, *, include_archived: bo
             continue
         fields.append(field_out(spec, "write" if access == "write" else "read"))
     definition = schema.definition
+    actions: tuple[Action, ...] = ("read", "create", "update", "delete", "export")
+    allowed = {action: perms.can(schema.name, action) for action in actions}
     return ObjectOut(
         name=definition.name,
         singular=definition.singular,
@@ -132,6 +210,7 @@ def describe(schema: ObjectSchema, principal: Principal, *, include_archived: bo
         custom=definition.custom,
         archived=definition.archived,
         description=definition.description,
+        permissions=ObjectPermissions(**allowed, customize=perms.is_admin),
         fields=fields,
     )
 
@@ -180,8 +259,26 @@ def _check_spec(spec: FieldSpec) -> None:
             raise _invalid("body.default", exc.message, exc.type) from None
 
 
-def _settings(settings: FieldSettings) -> dict[str, Any]:
-    return settings.model_dump(exclude_none=True)
+def _settings(type: FieldType, settings: FieldSettings, options: list[OptionIn]) -> dict[str, Any]:
+    """The stored settings: the type's own (checked, so a mistyped one is a 422 rather than ignored), and
+    the options' colours, kept here because the engine's options are (value, label) pairs."""
+    given = settings.model_dump(exclude_none=True)
+    foreign = sorted(set(given) - _SETTINGS_FOR.get(type, frozenset()))
+    if foreign:
+        raise _invalid(f"body.settings.{foreign[0]}", f"A {type.value} field has no '{foreign[0]}' setting.")
+    currency = given.get("currency")
+    if currency is not None:
+        if currency.upper() not in ISO_4217:
+            raise _invalid("body.settings.currency", "Expected an ISO 4217 currency code such as EUR or USD.")
+        given["currency"] = currency.upper()
+    colors = {option.value: option.color for option in options if option.color}
+    if colors:
+        given[_OPTION_COLORS] = colors
+    return given
+
+
+def _options(options: list[OptionIn]) -> list[dict[str, str]]:
+    return [{"value": option.value, "label": option.label} for option in options]
 
 
 async def add_field(
@@ -206,8 +303,8 @@ async def add_field(
         api_name=body.api_name,
         label=body.label,
         type=body.type.value,
-        options=[o.model_dump() for o in body.options],
-        settings=_settings(body.settings),
+        options=_options(body.options),
+        settings=_settings(body.type, body.settings, body.options),
         required=body.required,
         unique=body.unique,
         default=None,
@@ -266,8 +363,10 @@ async def update_field(
         row.position = body.position
     if "required" in given and body.required is not None:
         row.required = body.required
-    if "options" in given and body.options is not None:
-        row.options = [o.model_dump() for o in body.options]
+    was_unique = row.unique
+    if "unique" in given and body.unique is not None:
+        row.unique = body.unique
+    _update_settings(row, body)
     spec = spec_from_definition(row)
     if "default" in given:
         spec = replace(spec, default=body.default)
@@ -275,10 +374,48 @@ async def update_field(
     _check_spec(spec)
     if "default" in given:
         row.default = spec.validate(body.default) if body.default is not None else None
+    if row.unique != was_unique:
+        await _claim_values(session, principal, definition, spec)
     row.updated_at = utcnow()
     await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return spec_from_definition(row)
+
+
+async def _claim_values(
+    session: AsyncSession, principal: Principal, definition: ObjectDefinition, spec: FieldSpec
+) -> None:
+    """A field made unique claims its live records' values in ``unique_values`` (409 listing the records
+    that already share one: nothing changes until the data is fixed); one made not unique drops its claims."""
+    if not spec.unique:
+        await unique.release_field(session, principal.tenant_id, definition.name, spec.name)
+        return
+    schema = await load_schema(session, principal.tenant_id, definition)
+    dialect = session.get_bind().dialect.name
+    await unique.backfill_field(session, schema, principal.tenant_id, spec, dialect)
+
+
+def _update_settings(row: FieldDefinition, body: FieldUpdate) -> None:
+    """Options and settings of a custom field: new settings replace the old, but a relation keeps its
+    target (its stored ids point at that object) and options keep their colours unless options are given."""
+    old = dict(row.settings or {})
+    colors = old.get(_OPTION_COLORS) or {}
+    if body.options is not None:
+        row.options = _options(body.options)
+        colors = {option.value: option.color for option in body.options if option.color}
+    if body.settings is None:
+        # Settings stay as stored (even ones older rules let through), with the options' colours.
+        kept = {key: value for key, value in old.items() if key != _OPTION_COLORS}
+        row.settings = {**kept, _OPTION_COLORS: colors} if colors else kept
+        return
+    settings = body.settings
+    if row.type == FieldType.RELATION.value:
+        if settings.target not in (None, old.get("target")):
+            raise _invalid("body.settings.target", "A relation field's target object cannot change.")
+        settings = settings.model_copy(update={"target": old.get("target")})
+    options = [OptionIn(value=o["value"], label=o.get("label", o["value"]), color=colors.get(o["value"]))
+               for o in row.options or ()]  # fmt: skip
+    row.settings = _settings(FieldType(row.type), settings, options)
 
 
 async def _configure_standard_options(
@@ -292,6 +429,8 @@ async def _configure_standard_options(
         )
     if body.model_fields_set - {"options"} or body.options is None:
         raise _invalid("body", "Only the options of this standard field can change.")
+    if any(option.color for option in body.options):
+        raise _invalid("body.options", "Colours can be set on custom fields' options only.")
     values = [option.value for option in body.options]
     if not values or len(values) != len(set(values)):
         raise _invalid("body.options", "Give at least one option; option values must be unique.")
@@ -321,7 +460,7 @@ async def _configure_standard_options(
             position=standard.position,
         )
         session.add(row)
-    row.options = [o.model_dump() for o in body.options]
+    row.options = _options(body.options)
     row.updated_at = utcnow()
     await bump_schema_version(session, principal.tenant_id)
     await session.flush()
@@ -347,3 +486,47 @@ async def set_archived(
     await bump_schema_version(session, principal.tenant_id)
     await session.flush()
     return spec_from_definition(row)
+
+
+async def reorder_fields(
+    session: AsyncSession, registry: ObjectRegistry, principal: Principal, object_name: str, body: FieldOrder
+) -> None:
+    """Order an object's custom fields. They follow the standard fields, whose order is the product's (it
+    lives in code), so one list of custom names says it all and lands in one transaction."""
+    principal.require_admin()
+    schema = await registry.schema(session, principal.tenant_id, object_name)
+    custom = {spec.name for spec in schema.fields.values() if spec.is_custom}
+    given = set(body.fields)
+    if len(given) != len(body.fields):
+        raise _invalid("body.fields", "Each field may appear once.")
+    if given != custom:
+        parts = []
+        if unknown := sorted(given - custom):
+            parts.append(f"not active custom fields: {', '.join(name[:64] for name in unknown[:10])}")
+        if missing := sorted(custom - given):
+            parts.append(f"missing: {', '.join(missing)}")
+        raise _invalid("body.fields", f"Name every active custom field once ({'; '.join(parts)}).")
+    rows = (
+        await session.scalars(
+            select(FieldDefinition).where(
+                FieldDefinition.tenant_id == principal.tenant_id,
+                FieldDefinition.object == object_name,
+                FieldDefinition.api_name.in_(custom),
+                FieldDefinition.deleted_at.is_(None),
+                FieldDefinition.archived_at.is_(None),
+            )
+        )
+    ).all()
+    by_name = {row.api_name: row for row in rows}
+    first = 1 + max(
+        (spec.position for spec in schema.fields.values() if not spec.is_custom and spec.position < 1000),
+        default=0,
+    )
+    now = utcnow()
+    for index, name in enumerate(body.fields):
+        row = by_name[name]
+        if row.position != first + index:
+            row.position = first + index
+            row.updated_at = now
+    await bump_schema_version(session, principal.tenant_id)
+    await session.flush()

@@ -95,7 +95,8 @@ async def update_field(
     registry: Registry,
     principal: CurrentPrincipal,
 ) -> metadata.FieldOut:
-    """Rename, reorder, change options, required or default of a custom field (admins). Its type stays."""
+    """Rename, reorder, change options, required, unique or default of a custom field (admins). Its type
+    stays. Making it unique is refused with 409 ``duplicate_values`` while live records share a value."""
     spec = await metadata.update_field(session, registry, principal, object, name, body)
     return metadata.field_out(spec, "write")
 
@@ -116,6 +117,21 @@ async def unarchive_field(
     """Bring an archived custom field back, with the values it had."""
     spec = await metadata.set_archived(session, registry, principal, object, name, False)
     return metadata.field_out(spec, "write")
+
+
+@router.put("/objects/{object}/field-order", responses=_FIELD_ERRORS)
+async def reorder_fields(
+    object: str,
+    body: metadata.FieldOrder,
+    session: DbSession,
+    registry: Registry,
+    principal: CurrentPrincipal,
+) -> metadata.ObjectOut:
+    """Order the custom fields of an object (admins): name every active custom field once, in the order
+    forms and lists should show them. They follow the standard fields, whose order is fixed."""
+    await metadata.reorder_fields(session, registry, principal, object, body)
+    definition = await registry.definition(session, principal.tenant_id, object)
+    return await _describe(session, registry, principal, definition)
 
 
 @router.post("/objects", status_code=201, responses=_OBJECT_ERRORS)
