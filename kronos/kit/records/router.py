@@ -135,7 +135,7 @@ async def list_records(
     as_of: Annotated[
         str | None, Query(description="ISO 8601 instant: the list (values, filters, sort) as it was then")
     ] = None,
-) -> RecordList:
+) -> Response:
     """List records of an object. Besides ``filter``, any ``<field>[<op>]=<value>`` query parameter filters
     (e.g. ``?name[starts_with]=Ac&industry[in]=software,retail``); operators: eq, neq, lt, lte, gt, gte, in,
     not_in, contains, starts_with, is_null, between. Pages are keyset cursors: follow ``next_cursor``.
@@ -181,10 +181,9 @@ async def list_records(
         page = await list_as_of(service, object, params, as_of)
     else:
         page = await service.list(object, params)
-    result = RecordList(items=page.items, next_cursor=page.next_cursor)
-    if count:
-        result.total = page.total
-    return result
+    # Serialized once, straight from the page: a returned Response skips FastAPI's validation against
+    # RecordList, which still documents the body in OpenAPI.
+    return Response(page.to_json(with_total=count), media_type="application/json")
 
 
 async def _serialize(service: RecordService, object: str, result: WriteResult, response: Response) -> Record:
@@ -411,4 +410,10 @@ def include_record_routes(app: FastAPI, definitions: list[ObjectDefinition]) -> 
     from kronos.kit.records import analytics_router  # /analytics/..., before records_router
 
     app.include_router(analytics_router.router)
+    from kronos.kit.records import since  # /{object}/since, before records_router's /{object}/{id}
+
+    app.include_router(since.router)
+    from kronos.kit.records import aggregate_router  # /{object}/aggregate, before /{object}/{id}
+
+    app.include_router(aggregate_router.router)
     app.include_router(records_router)
