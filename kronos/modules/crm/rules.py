@@ -10,12 +10,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from kronos.kit.errors import FieldError, ValidationFailed
+from kronos.kit.errors import Conflict, FieldError, ValidationFailed
 from kronos.kit.records.fields import format_datetime
 from kronos.kit.records.write import WriteContext
-from kronos.modules.crm.models import Pipeline, Stage
+from kronos.modules.crm.models import Deal, Pipeline, Stage
 
 # The pipeline a workspace starts with: (name, win probability, type).
 DEFAULT_PIPELINE_NAME = "Sales"
@@ -128,8 +128,36 @@ async def deal_rules(ctx: WriteContext, record: Any, changes: dict[str, Any]) ->
         changes["closed_at"] = None
 
 
+class InUse(Conflict):
+    code = "in_use"
+
+
+async def _refuse_while_deals(ctx: WriteContext, column: Any, record: Any, what: str) -> None:
+    """A pipeline or stage that live deals sit in cannot be deleted: the deals would point at nothing the
+    board shows. Deleted deals do not count (a restore re-checks the stage through ``deal_rules``)."""
+    count = await ctx.session.scalar(
+        select(func.count())
+        .select_from(Deal)
+        .where(Deal.tenant_id == ctx.tenant_id, column == record.id, Deal.deleted_at.is_(None))
+    )
+    if count:
+        raise InUse(
+            f"{count} deal{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} still in this {what}: "
+            f"move {'them' if count != 1 else 'it'} elsewhere first.",
+            extra={"deals": count},
+        )
+
+
+async def pipeline_rules(ctx: WriteContext, record: Any, changes: dict[str, Any]) -> None:
+    if ctx.op == "delete":
+        await _refuse_while_deals(ctx, Deal.pipeline_id, record, "pipeline")
+
+
 async def stage_rules(ctx: WriteContext, record: Any, changes: dict[str, Any]) -> None:
-    """A stage stays in its pipeline: its deals are checked against it."""
+    """A stage stays in its pipeline: its deals are checked against it. It goes only once it is empty."""
+    if ctx.op == "delete":
+        await _refuse_while_deals(ctx, Deal.stage_id, record, "stage")
+        return
     if (
         ctx.op == "update"
         and "pipeline_id" in changes

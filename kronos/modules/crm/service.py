@@ -1,4 +1,5 @@
-"""CRM services on top of the record engine: lead status changes and lead conversion.
+"""CRM services on top of the record engine: a new workspace's default pipeline, lead status changes and lead
+conversion.
 
 Everything here writes through ``RecordService`` — the engine's one write path — so permissions, validation,
 history rows and outbox events are exactly those of the generic API. The caller's request transaction is the
@@ -8,14 +9,21 @@ only transaction: a conversion that fails halfway (a bad deal currency, a missin
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.clock import utcnow
 from kronos.kit.errors import Conflict
 from kronos.kit.records.fields import format_datetime
+from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry, load_schema
 from kronos.kit.records.service import ListParams, RecordService
-from kronos.kit.records.write import WriteResult
+from kronos.kit.records.unique import holders_of, value_key
+from kronos.kit.records.write import Actor, WriteContext, WriteResult
+from kronos.modules.crm.objects import STANDARD_OBJECTS
+from kronos.modules.crm.rules import ensure_default_pipeline
 
 # Mailbox providers: an e-mail there says nothing about the person's company.
 FREE_MAIL_DOMAINS = frozenset(
@@ -46,6 +54,34 @@ class Conversion:
     deal: dict[str, Any] | None
 
 
+async def create_default_pipeline(
+    session: AsyncSession, tenant_id: uuid.UUID, *, owner_id: uuid.UUID | None
+) -> uuid.UUID:
+    """Give a workspace that is being created its default pipeline and stages, in the creating transaction,
+    so its first screen (the deals board) has columns before any deal exists. Called by the identity module
+    where workspaces are created; ``rules.ensure_default_pipeline`` still creates it lazily for workspaces
+    made before this existed. Written through the write path as the owner (source ``system``), so the rows
+    have their history and events like any other record. Returns the pipeline's id."""
+    # Only standard objects: a workspace being created has no custom objects or fields yet.
+    registry = ObjectRegistry(STANDARD_OBJECTS)
+
+    async def resolve(name: str) -> ObjectDefinition:
+        return registry.get(name)
+
+    ctx = WriteContext(
+        session=session,
+        schema=await load_schema(session, tenant_id, registry.get("pipelines")),
+        tenant_id=tenant_id,
+        op="create",
+        actor=Actor(user_id=owner_id, api_key_id=None, source="system"),
+        now=utcnow(),
+        dialect=session.get_bind().dialect.name,
+        resolve=resolve,
+    )
+    pipeline = await ensure_default_pipeline(ctx)
+    return pipeline.id
+
+
 async def change_lead_status(
     records: RecordService, lead_id: str, status: str, expected: int | None
 ) -> WriteResult:
@@ -60,6 +96,19 @@ async def _first(
         ListParams(filter=json.dumps({"field": field, "op": op, "value": value}), sort="created_at", limit=1),
     )
     return page.items[0] if page.items else None
+
+
+async def _unique_holder(
+    records: RecordService, object_name: str, field: str, value: str
+) -> dict[str, Any] | None:
+    """The live record holding a unique value, matched as uniqueness matches it (e-mails case-insensitively),
+    through the unique-values index; None if nobody holds it. A holder the caller may not see is a 404."""
+    schema = await records.schema(object_name)
+    spec = schema.fields[field]
+    key = value_key(spec, value)
+    holders = await holders_of(records.session, records.tenant_id, object_name, [(field, key)])
+    holder = holders.get((field, key))
+    return await records.get(object_name, str(holder)) if holder is not None else None
 
 
 async def convert_lead(
@@ -84,14 +133,14 @@ async def convert_lead(
 
     company: dict[str, Any] | None = None
     if domain:
-        company = await _first(records, "companies", "domain", "eq", domain)
+        company = await _unique_holder(records, "companies", "domain", domain)
     if company is None and name:
         company = await _first(records, "companies", "name", "eq", name)
     if company is None and (name or domain):
         created = await records.create("companies", {"name": name or domain, "domain": domain})
         company = await records.get("companies", str(created.record.id))
 
-    contact = await _first(records, "contacts", "emails", "contains", email) if email else None
+    contact = await _unique_holder(records, "contacts", "emails", email) if email else None
     if contact is None:
         body: dict[str, Any] = {
             "first_name": lead.get("first_name"),

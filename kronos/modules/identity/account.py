@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kronos.config import Settings
 from kronos.kit import clock
 from kronos.kit.auth import Principal
-from kronos.kit.errors import FieldError
+from kronos.kit.errors import FieldError, Forbidden
 from kronos.kit.mail import Message
 from kronos.kit.security import hash_password, verify_password
 from kronos.modules.identity import tokens
@@ -27,7 +27,7 @@ from kronos.modules.identity.exceptions import (
 from kronos.modules.identity.models import PasswordResetToken, RecoveryCode, User
 from kronos.modules.identity.passwords import check_password
 from kronos.modules.identity.repository import IdentityRepository
-from kronos.modules.identity.schemas import TwoFactorSetup
+from kronos.modules.identity.schemas import ProfileUpdate, TwoFactorSetup
 from kronos.modules.identity.sessions import Client, match_totp, recovery_code_hash, verify_second_factor
 
 RECOVERY_CODE_COUNT = 10
@@ -48,6 +48,36 @@ async def _audit_everywhere(
     # Signed-in changes are recorded in the workspace of the session that made them.
     for _, workspace in await repo.memberships_of_user(user.id):
         await audit(session, tenant_id=workspace.id, actor_user_id=user.id, event=event, ip=client.ip)
+
+
+# --- profile ----------------------------------------------------------------------------------------------
+
+
+async def update_profile(
+    session: AsyncSession, principal: Principal, changes: ProfileUpdate, client: Client
+) -> None:
+    """Change the signed-in user's own name. The account is shared by every workspace the user belongs to,
+    so the change shows everywhere; it is recorded in the audit log of the workspace it was made from.
+
+    Only a signed-in person edits their account: an API key acts on records for its owner, not as them."""
+    if principal.via == "api_key":
+        raise Forbidden("An API key cannot change its owner's account; sign in to do this.")
+    user = await _user(IdentityRepository(session), principal)
+    values = changes.model_dump(exclude_unset=True, exclude_none=True)
+    changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
+    if not changed:
+        return
+    for name in changed:
+        setattr(user, name, values[name])
+    await audit(
+        session,
+        tenant_id=principal.tenant_id,
+        actor_user_id=user.id,
+        event="account.profile_changed",
+        ip=client.ip,
+        detail={"fields": changed},
+    )
+    await session.flush()
 
 
 # --- passwords --------------------------------------------------------------------------------------------

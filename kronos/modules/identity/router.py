@@ -15,7 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, stat
 from kronos.kit.auth import CurrentPrincipal
 from kronos.kit.db import ReadSession, WriteSession
 from kronos.kit.deps import AppSettings, DbSession, ReadDbSession, get_database
-from kronos.kit.errors import Unauthorized, ValidationFailed, responses
+from kronos.kit.errors import Forbidden, Unauthorized, ValidationFailed, responses
 from kronos.kit.mail import Mailer, Message, send_all
 from kronos.kit.ratelimit import AttemptCounter, attempt_counter
 from kronos.modules.identity import account, service, sessions, tokens
@@ -45,6 +45,7 @@ from kronos.modules.identity.schemas import (
     LoginRequest,
     Me,
     OtpBody,
+    ProfileUpdate,
     RecoveryCodes,
     RefreshRequest,
     ResetPassword,
@@ -169,6 +170,17 @@ async def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
 @router.get("/me", responses=responses(Unauthorized, MemberNotFound))
 async def me(principal: CurrentPrincipal, session: AccountReadSession) -> Me:
     """The signed-in user, the current workspace and role, and all the user's workspaces."""
+    return await service.me(session, principal)
+
+
+@router.patch("/me", responses=responses(Unauthorized, Forbidden, MemberNotFound, ValidationFailed))
+async def update_me(
+    body: ProfileUpdate, principal: CurrentPrincipal, session: AccountWriteSession, client: ClientInfo
+) -> Me:
+    """Change my own profile (my name); answers what `GET /me` would. Not through an API key (403).
+
+    The account session: the answer lists memberships of every workspace, read after the change."""
+    await account.update_profile(session, principal, body, client)
     return await service.me(session, principal)
 
 

@@ -128,7 +128,19 @@ class Me(BaseModel):
     user: UserInfo
     workspace: WorkspaceInfo
     role: str
+    is_admin: bool = Field(
+        description="Whether the role (built-in or custom) lets this user manage the workspace: settings, "
+        "members, invitations, roles, teams, everyone's API keys. The API enforces it either way."
+    )
     memberships: list[WorkspaceMembership]
+
+
+class ProfileUpdate(BaseModel):
+    """What a user may change about their own account. E-mail is the sign-in name and stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
 class Member(BaseModel):

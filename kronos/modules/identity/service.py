@@ -71,6 +71,11 @@ async def create_workspace_with_owner(
     membership = Membership(tenant_id=workspace.id, user_id=user.id, role=OWNER_ROLE)
     session.add(membership)
     await session.flush()
+    # The sales module's service interface: a new workspace opens on a deals board with columns. Imported
+    # here, not at the top, because the CRM module builds on this one.
+    from kronos.modules.crm.service import create_default_pipeline
+
+    await create_default_pipeline(session, workspace.id, owner_id=user.id)
     return WorkspaceWithOwner(workspace, user, membership)
 
 
@@ -147,6 +152,7 @@ async def me(session: AsyncSession, principal: Principal) -> Me:
         user=user_info(user),
         workspace=WorkspaceInfo.model_validate(current[1]),
         role=current[0].role,
+        is_admin=principal.permissions.is_admin,
         memberships=[
             WorkspaceMembership(
                 workspace_id=w.id, workspace_name=w.name, role=m.role, last_signed_in_at=m.last_signed_in_at

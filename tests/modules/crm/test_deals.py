@@ -144,3 +144,50 @@ async def test_deal_permissions_and_visibility(world: World) -> None:
     denied = await world.client.post("/api/v1/deals", json={"name": "x"}, headers=reader)
     assert denied.status_code == 403
     assert (await world.client.get("/api/v1/deals", headers=reader)).status_code == 200
+
+
+async def test_a_stage_or_pipeline_with_live_deals_cannot_be_deleted(world: World) -> None:
+    client, headers = world.client, world.auth()
+    deal = await world.create("deals", {"name": "Sitting in Qualification"})
+    stages = await _stages(world, deal["pipeline_id"])
+    qualification, proposal = stages["Qualification"], stages["Proposal"]
+
+    refused = await client.delete(f"/api/v1/stages/{qualification['id']}", headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (refused.json()["code"], refused.json()["deals"]) == ("in_use", 1)
+    refused = await client.delete(f"/api/v1/pipelines/{deal['pipeline_id']}", headers=headers)
+    assert (refused.status_code, refused.json()["code"]) == (409, "in_use")
+    # Nothing changed: the stage is still there.
+    assert (await client.get(f"/api/v1/stages/{qualification['id']}", headers=headers)).status_code == 200
+
+    # An empty stage goes; once the deal has moved on (or is deleted), so does the first one.
+    assert (
+        await client.delete(f"/api/v1/stages/{stages['Negotiation']['id']}", headers=headers)
+    ).status_code == 204
+    moved = await client.patch(
+        f"/api/v1/deals/{deal['id']}", json={"stage_id": proposal["id"]}, headers=headers
+    )
+    assert moved.status_code == 200, moved.text
+    assert (await client.delete(f"/api/v1/stages/{qualification['id']}", headers=headers)).status_code == 204
+    assert (await client.delete(f"/api/v1/deals/{deal['id']}", headers=headers)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/pipelines/{deal['pipeline_id']}", headers=headers)
+    ).status_code == 204
+
+
+async def test_a_rep_who_may_not_choose_owners_owns_what_they_create(world: World) -> None:
+    """owner_id read-only for the role (the built-in sales rep): the record is still the creator's, so a rep
+    who sees only their own records sees what they just created."""
+    rep = await world.member()
+    headers = world.auth(Perms(read_only=frozenset({("contacts", "owner_id")}), scope="own"), user=rep)
+    created = await world.create("contacts", {"last_name": "Mine"}, headers=headers)
+    assert created["owner_id"] == str(rep)
+    listed = await world.client.get("/api/v1/contacts", headers=headers)
+    assert [c["id"] for c in listed.json()["items"]] == [created["id"]]
+    # Choosing an owner stays refused.
+    other = await world.member()
+    refused = await world.client.post(
+        "/api/v1/contacts", json={"last_name": "Theirs", "owner_id": str(other)}, headers=headers
+    )
+    assert refused.status_code == 403, refused.text
