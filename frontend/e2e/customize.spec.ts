@@ -172,7 +172,8 @@ test("pipelines: add a stage, reorder stages, and a stage with deals is not remo
   // The deal is in the first stage: that stage cannot be removed while it is there.
   await page.getByRole("button", { name: "Remove stage Qualification" }).click();
   const refused = page.getByRole("dialog", { name: "“Qualification” still has deals" });
-  await expect(refused).toContainText("1 deal is in this stage");
+  // Other specs share the workspace and may have put deals there too: at least this one.
+  await expect(refused).toContainText(/\d+ deals? (is|are) in this stage/);
   await refused.getByRole("button", { name: "Close", exact: true }).last().click();
 
   // An empty stage can go.
