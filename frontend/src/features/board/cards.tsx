@@ -52,7 +52,7 @@ function Outcome({ deal }: { deal: RecordData }) {
   const closed = typeof deal.closed_at === "string" ? formatDate(deal.closed_at.slice(0, 10)) : null;
   return (
     <span
-      className={cx("inline-flex items-center gap-1 rounded px-1.5 py-px text-[11px] font-medium", won ? "bg-success-soft text-success" : "bg-danger-soft text-danger")}
+      className={cx("mt-1.5 inline-flex items-center gap-1 rounded px-1.5 py-px text-[11px] font-medium whitespace-nowrap", won ? "bg-success-soft text-success" : "bg-danger-soft text-danger")}
       data-testid="deal-outcome"
     >
       {won ? "Won" : "Lost"}
@@ -66,12 +66,12 @@ export function DealCard({ deal, since, now }: { deal: RecordData; since: string
     <div className="pr-5">
       <p className="line-clamp-2 text-sm font-medium break-words">{String(deal.name ?? "Untitled deal")}</p>
       <Company id={deal.company_id} />
+      <Outcome deal={deal} />
       <div className="mt-2 flex min-h-5 items-center gap-2">
-        <span className="text-sm font-semibold tabular-nums" data-testid="deal-amount">
+        <span className="text-sm font-semibold whitespace-nowrap tabular-nums" data-testid="deal-amount">
           {isMoney(deal.amount) ? formatMoney(deal.amount) : <span className="font-normal text-faint">No amount</span>}
         </span>
-        <Outcome deal={deal} />
-        <span className="ml-auto flex items-center gap-2">
+        <span className="ml-auto flex items-center gap-2 whitespace-nowrap">
           <InColumn since={since} now={now} noun="stage" />
           <Owner id={deal.owner_id} />
         </span>
