@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const OWNER_EMAIL = "owner@e2e.example";
-export const OWNER_PASSWORD = "Owner-e2e-Passw0rd!";
+// E2E_OWNER_EMAIL / E2E_OWNER_PASSWORD: the owner of a server given by E2E_BASE (see below).
+export const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL ?? "owner@e2e.example";
+export const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD ?? "Owner-e2e-Passw0rd!";
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -24,6 +25,12 @@ function freePort(): Promise<number> {
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  // E2E_BASE: drive a server that is already running (e.g. `npm run perf` against a million-contact
+  // PostgreSQL workspace) instead of starting one.
+  if (process.env.E2E_BASE) {
+    process.env.KRONOS_E2E_BASE = process.env.E2E_BASE;
+    return async () => {};
+  }
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
   // E2E_DIST: serve another build folder (e.g. `npx vite build --outDir dist-board`), so that several
   // checkouts' worth of work can build and run end-to-end tests side by side.
