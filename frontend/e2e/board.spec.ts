@@ -22,6 +22,14 @@ async function carryRight(page: Page, name: string, target: string): Promise<voi
   await expect(page.locator("[role=status]", { hasText: `${name} is over ${target}.` })).toHaveCount(1);
 }
 
+/** Space on the focused card, then wait until dnd-kit has picked it up (it listens for arrows only from then). */
+async function pickUp(page: Page, name: string): Promise<void> {
+  await page.keyboard.press("Space");
+  // The live region says "Picked up <card>.", then at once "<card> is over <its column>.".
+  const card = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  await expect(page.locator("[role=status]", { hasText: new RegExp(`Picked up ${card}\\.|${card} is over `) })).toHaveCount(1);
+}
+
 async function openBoardOn(page: Page, name: string): Promise<void> {
   await page.goto("/deals/board");
   // Only this test's deal: the search narrows the cards and the column totals alike.
@@ -64,7 +72,7 @@ test("deals move between stages by mouse and keyboard, and the totals follow", a
 
   // Keyboard: focus the card, Space picks it up, Right carries it, Space drops it.
   await page.getByRole("listitem", { name }).focus();
-  await page.keyboard.press("Space");
+  await pickUp(page, name);
   await carryRight(page, name, "Negotiation");
   await page.keyboard.press("Space");
   await expect(column(page, "Negotiation").getByRole("listitem", { name })).toBeVisible();
@@ -72,7 +80,7 @@ test("deals move between stages by mouse and keyboard, and the totals follow", a
 
   // Into Won: the API closes the deal; the card says so.
   await page.getByRole("listitem", { name }).focus();
-  await page.keyboard.press("Space");
+  await pickUp(page, name);
   await carryRight(page, name, "Won");
   await page.keyboard.press("Enter");
   const won = column(page, "Won").getByRole("listitem", { name });
