@@ -1,5 +1,5 @@
 import type { RowSelectionState } from "@tanstack/react-table";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { useObjectMeta, useRecordCount, useRecordList } from "@/api/records";
 import { useShortcuts } from "@/app/shortcuts";
@@ -9,7 +9,7 @@ import { Button } from "@/ui/Button";
 import { EmptyState } from "@/ui/EmptyState";
 import { ErrorBanner } from "@/ui/ErrorBanner";
 import { Icon, objectIcon } from "@/ui/Icon";
-import { Kbd } from "@/ui/Kbd";
+import { SearchInput } from "@/ui/SearchInput";
 import { Skeleton, SkeletonRows } from "@/ui/Skeleton";
 import { BulkBar } from "./BulkBar";
 import { ColumnChooser } from "./ColumnChooser";
@@ -20,45 +20,6 @@ import { RecordTable } from "./RecordTable";
 import { ViewsMenu } from "./ViewsMenu";
 
 const numberFormat = new Intl.NumberFormat();
-
-function QuickSearch({ value, onChange, placeholder }: { value: string; onChange: (v: string) => void; placeholder: string }) {
-  const ref = useRef<HTMLInputElement>(null);
-  const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
-  useEffect(() => {
-    if (text === value) return;
-    const timer = setTimeout(() => onChange(text), 250);
-    return () => clearTimeout(timer);
-  }, [text, value, onChange]);
-  useShortcuts({ "/": () => ref.current?.focus() });
-  return (
-    <div className="relative w-full max-w-64">
-      <Icon name="search" size={14} className="pointer-events-none absolute top-1/2 left-2.5 -translate-y-1/2 text-faint" />
-      <input
-        ref={ref}
-        type="search"
-        role="searchbox"
-        aria-label="Quick search"
-        placeholder={placeholder}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Escape") {
-            setText("");
-            onChange("");
-            ref.current?.blur();
-          }
-        }}
-        className="k-input h-8 pr-8 pl-8"
-      />
-      {!text ? (
-        <span className="pointer-events-none absolute top-1/2 right-2 -translate-y-1/2">
-          <Kbd>/</Kbd>
-        </span>
-      ) : null}
-    </div>
-  );
-}
 
 /** The one list screen for every object: views, filters, sort, columns, search, selection, inline edit. */
 export default function ListPage() {
@@ -123,7 +84,7 @@ export default function ListPage() {
         </div>
       </header>
       <div className="flex shrink-0 flex-wrap items-center gap-2 border-b border-line px-3 py-2 sm:px-4">
-        <QuickSearch value={state.q} onChange={state.setQ} placeholder={`Search ${meta.label_plural.toLowerCase()}`} />
+        <SearchInput value={state.q} onChange={state.setQ} label="Quick search" placeholder={`Search ${meta.label_plural.toLowerCase()}`} />
         <FilterBar meta={meta} chips={state.chips} onChange={state.setChips} />
         <div className="ml-auto flex items-center gap-1">
           {state.sort ? (
