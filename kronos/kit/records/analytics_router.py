@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 
 from kronos.kit.auth import CurrentPrincipal
 from kronos.kit.deps import ReadDbSession
-from kronos.kit.errors import FieldError, Forbidden, NotFound, Unauthorized, ValidationFailed, responses
+from kronos.kit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, responses
 from kronos.kit.records.analytics import Analytics
 from kronos.kit.records.analytics import Request as Report
+from kronos.kit.records.query import reject_unknown_parameters
 from kronos.kit.records.service import RecordService
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -84,14 +85,7 @@ Filter = Annotated[
 
 def _analytics(request: Request, session: ReadDbSession, principal: CurrentPrincipal) -> Analytics:
     unknown = sorted(set(request.query_params) - _PARAMS)
-    if unknown:
-        raise ValidationFailed(
-            f"Unknown query parameter(s): {', '.join(u[:40] for u in unknown)}.",
-            errors=[
-                FieldError(path=f"query.{u[:40]}", message="Unknown parameter.", type="unknown_parameter")
-                for u in unknown
-            ],
-        )
+    reject_unknown_parameters(unknown)
     registry = request.app.state.objects
     return Analytics(RecordService(session, registry, principal, request.app.state.db.dialect))
 

@@ -20,7 +20,7 @@ import base64
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +82,18 @@ class Group:
 
 
 Node = Condition | Group
+
+
+def reject_unknown_parameters(unknown: Sequence[str]) -> None:
+    """422 naming each query parameter a route does not take (a typo must not silently widen a query)."""
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown query parameter(s): {', '.join(u[:40] for u in unknown)}.",
+            errors=[
+                FieldError(path=f"query.{u[:40]}", message="Unknown parameter.", type="unknown_parameter")
+                for u in unknown
+            ],
+        )
 
 
 def parse_filters(filter_json: str | None, params: Mapping[str, str]) -> Group:

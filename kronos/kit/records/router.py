@@ -27,6 +27,7 @@ from kronos.kit.errors import (
 from kronos.kit.records import idempotency
 from kronos.kit.records.batch import BatchFailed, BatchRequest, BatchResult, BatchWriter, TooManyRecords
 from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry
+from kronos.kit.records.query import reject_unknown_parameters
 from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
 from kronos.kit.records.write import DuplicateValue, StillReferenced, VersionMismatch, WriteResult
 
@@ -144,14 +145,7 @@ async def list_records(
     unknown = [
         k for k in request.query_params if k not in {*_LIST_PARAMS, "as_of"} and not _BRACKET_KEY.match(k)
     ]
-    if unknown:
-        raise ValidationFailed(
-            f"Unknown query parameter(s): {', '.join(u[:40] for u in unknown)}.",
-            errors=[
-                FieldError(path=f"query.{u[:40]}", message="Unknown parameter.", type="unknown_parameter")
-                for u in unknown
-            ],
-        )
+    reject_unknown_parameters(unknown)
     conditions = {k: v for k, v in request.query_params.items() if _BRACKET_KEY.match(k)}
     for key in conditions:
         if not re.match(r"^[a-z][a-z0-9_]{0,62}\[[a-z_]+\]$", key):

@@ -34,7 +34,7 @@ from kronos.kit.errors import FieldError, Forbidden, NotFound, Unauthorized, Val
 from kronos.kit.records.fields import FieldSpec, FieldType, format_datetime
 from kronos.kit.records.models import FieldHistory
 from kronos.kit.records.objects import ObjectSchema
-from kronos.kit.records.query import QueryCompiler
+from kronos.kit.records.query import QueryCompiler, reject_unknown_parameters
 from kronos.kit.records.service import RecordService
 
 MAX_IDS = 200
@@ -155,14 +155,7 @@ async def get_since(
     to 200 ids. Object read permission, hidden fields (422) and record visibility apply: ids the caller
     cannot see (or that do not exist, or are deleted) are left out of ``items``."""
     unknown = sorted(set(request.query_params) - _PARAMS)
-    if unknown:
-        raise ValidationFailed(
-            f"Unknown query parameter(s): {', '.join(u[:40] for u in unknown)}.",
-            errors=[
-                FieldError(path=f"query.{u[:40]}", message="Unknown parameter.", type="unknown_parameter")
-                for u in unknown
-            ],
-        )
+    reject_unknown_parameters(unknown)
     registry = request.app.state.objects
     service = RecordService(session, registry, principal, request.app.state.db.dialect)
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
