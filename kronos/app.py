@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -49,6 +50,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.events = EventRuntime(settings, db, registry=registry, connection=app.state.broker)
         await app.state.events.start()
         stack.push_async_callback(app.state.events.stop)
+        if app.state.freeze_heap:
+            freeze_heap()
         _log.info(
             "started",
             version=kronos.__version__,
@@ -60,6 +63,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         _log.info("shutting down")
     _log.info("stopped")
+
+
+def freeze_heap() -> None:
+    """Move what start-up allocated (modules, routes, mappers, pools: some 150,000 objects) out of the cyclic
+    garbage collector's reach, for good. Otherwise each full collection walks all of them, 60-170 ms on this
+    machine during which the process answers nothing: that was the p99 of reads that take 3-5 ms. Objects
+    made later are collected as usual. `kronos serve` does it once the app has started; tests, which
+    build many apps in one process, do not (what a frozen app holds is never freed)."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = None
     app.state.events = None
     app.state.event_registry = default_registry  # tests may swap in their own before the lifespan starts
+    app.state.freeze_heap = False  # `kronos serve` sets it: see freeze_heap
     install_error_handlers(app)
     app.add_middleware(EdgeMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
     app.include_router(health.router)

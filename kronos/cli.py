@@ -71,8 +71,10 @@ def serve(
         console.print(Panel("\n".join(lines), title="First start: your owner account", expand=False))
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"[green]✓[/] KronosCRM {kronos.__version__} on [bold]http://{bind_host}:{bind_port}[/]")
+    web = create_app(settings)
+    web.state.freeze_heap = True
     config = uvicorn.Config(
-        create_app(settings),
+        web,
         host=bind_host,
         port=bind_port,
         log_config=None,
