@@ -91,6 +91,7 @@ class Figures:
     p99_ms: float
     requests: int
     errors: int
+    cpu_ms: float = 0.0  # the server process's CPU per request (user + system), filled in by the caller
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Scenario:
     key: str
     title: str
     kronos_path: str
-    ceiling_path: str
+    ceiling_path: str  # the bare ceiling's; the same-statements ceiling's is "/same" + this
     method: str = "GET"
 
 
@@ -293,13 +294,51 @@ def check_cursor_encoding(base: str, token: str, owner: uuid.UUID, tenant: uuid.
 def same_page(kronos: str, ceiling: str, token: str) -> None:
     """Both apps must return the same rows for a scenario's URL, or the comparison means nothing."""
     a = httpx.get(kronos, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-    b = httpx.get(ceiling, timeout=60)
+    b = httpx.get(ceiling, headers={"Authorization": f"Bearer {token}"}, timeout=60)
     a.raise_for_status()
     b.raise_for_status()
     ids_a = [item["id"] for item in a.json()["items"]]
     ids_b = [item["id"] for item in b.json()["items"]]
     if ids_a != ids_b or len(ids_a) != PAGE:
         raise RuntimeError(f"the apps disagree on {kronos}: {len(ids_a)} vs {len(ids_b)} rows")
+
+
+_WRITTEN = {
+    "contacts": "SELECT count(*) FROM contacts WHERE id = $1",
+    "field_history": "SELECT count(*) FROM field_history WHERE record_id = $1",
+    "field_stints": "SELECT count(*) FROM field_stints WHERE record_id = $1",
+    "unique_values": "SELECT count(*) FROM unique_values WHERE record_id = $1",
+    "outbox_events": "SELECT count(*) FROM outbox_events WHERE payload->>'id' = $1::uuid::text",
+}
+
+
+async def rows_written(record_id: str) -> dict[str, int]:
+    conn = await asyncpg.connect(dsn())
+    try:
+        return {table: int(await conn.fetchval(sql, uuid.UUID(record_id))) for table, sql in _WRITTEN.items()}
+    finally:
+        await conn.close()
+
+
+def same_writes(kronos: str, ceiling: str, token: str, company: uuid.UUID) -> dict[str, int]:
+    """One create through each app must add the same rows to every table the write path writes (the row,
+    its history, stints, unique claim and outbox event), or the same-statements ceiling does other work."""
+    written = []
+    for url in (kronos, ceiling):
+        body = {
+            "first_name": "Check",
+            "last_name": "Same work",
+            "emails": [f"same.{secrets.token_hex(6)}@bench.example"],
+            "job_title": "Checker",
+            "company_id": str(company),
+        }
+        response = httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        if response.status_code != 201:
+            raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:300]}")
+        written.append(asyncio.run(rows_written(response.json()["id"])))
+    if written[0] != written[1]:
+        raise RuntimeError(f"the create scenarios write different rows: {written[0]} vs {written[1]}")
+    return written[0]
 
 
 def batch_endpoint(base: str, token: str) -> str | None:
@@ -414,6 +453,22 @@ def create_script(tmpdir: Path, company: uuid.UUID) -> Path:
     return script
 
 
+COLUMNS = (
+    "Scenario",
+    "Kronos req/s",
+    "p50 ms",
+    "p99 ms",
+    "CPU ms/req",
+    "Same-statements ceiling req/s",
+    "CPU ms/req",
+    "Ratio",
+    "Bare ceiling req/s",
+    "CPU ms/req",
+    "Ratio",
+    "Errors (K/S/B)",
+)
+
+
 def ratio(a: Figures, b: Figures | None) -> str:
     return f"{a.rps / b.rps:.2f}x" if b and b.rps else "-"
 
@@ -488,13 +543,20 @@ def main() -> None:
             for s in scenarios:
                 if s.method == "GET":
                     same_page(base + s.kronos_path, cbase + s.ceiling_path, token)
-            results: dict[str, tuple[Figures, Figures]] = {}
+                    same_page(base + s.kronos_path, cbase + "/same" + s.ceiling_path, token)
+                else:
+                    written = same_writes(
+                        base + s.kronos_path, cbase + "/same" + s.ceiling_path, token, company
+                    )
+                    console.print(f"One create writes the same rows through both apps: {written}")
+            results: dict[str, tuple[Figures, Figures, Figures]] = {}
             auth = {"Authorization": f"Bearer {token}"}
             for s in scenarios:
                 figures = []
-                for name, url, headers in (
-                    ("kronos", base + s.kronos_path, auth),
-                    ("ceiling", cbase + s.ceiling_path, {}),
+                for name, url, headers, pid in (
+                    ("kronos", base + s.kronos_path, auth, kronos.pid),
+                    ("ceiling, same statements", cbase + "/same" + s.ceiling_path, auth, ceiling.pid),
+                    ("ceiling, bare", cbase + s.ceiling_path, {}, ceiling.pid),
                 ):
                     console.print(
                         f"[bold]{s.key}[/] {name}: {args.warmup} s warm-up, {args.duration} s measured"
@@ -504,8 +566,13 @@ def main() -> None:
                         script = create_script(tmpdir, company) if s.method == "POST" else None
                         wrk(url, duration=args.warmup, script=script, **common)  # type: ignore[arg-type]
                     script = create_script(tmpdir, company) if s.method == "POST" else None
-                    figures.append(wrk(url, duration=args.duration, script=script, **common))  # type: ignore[arg-type]
-                results[s.key] = (figures[0], figures[1])
+                    cpu_before = process_cpu_seconds(pid)
+                    measured = wrk(url, duration=args.duration, script=script, **common)  # type: ignore[arg-type]
+                    measured.cpu_ms = (
+                        (process_cpu_seconds(pid) - cpu_before) * 1000 / max(measured.requests, 1)
+                    )
+                    figures.append(measured)
+                results[s.key] = (figures[0], figures[1], figures[2])
             batch = batch_endpoint(base, token)
             upserts = None
             if batch and (wanted is None or "batch_upsert" in wanted):
@@ -521,27 +588,19 @@ def main() -> None:
             stop(kronos)
             stop(ceiling)
             kronos_log = (tmpdir / "kronos.log").read_text(errors="replace")[-3000:]
-    if any(f.errors for pair in results.values() for f in pair):
+    if any(f.errors for trio in results.values() for f in trio):
         console.print(f"[red]Some requests failed; the server's log ends with:[/]\n{kronos_log}")
 
     table = Table(title=f"KronosCRM record engine, {contacts:,} contacts, {args.connections} connections")
-    for column in (
-        "Scenario",
-        "Kronos req/s",
-        "p50 ms",
-        "p99 ms",
-        "Ceiling req/s",
-        "p50 ms",
-        "p99 ms",
-        "Ratio",
-        "Errors",
-    ):
+    for column in COLUMNS:
         table.add_column(column, justify="left" if column == "Scenario" else "right")
     rows = []
     for s in scenarios:
-        k, c = results[s.key]
-        row = [s.title, f"{k.rps:,.0f}", f"{k.p50_ms:.1f}", f"{k.p99_ms:.1f}", f"{c.rps:,.0f}",
-               f"{c.p50_ms:.1f}", f"{c.p99_ms:.1f}", ratio(k, c), f"{k.errors}/{c.errors}"]  # fmt: skip
+        k, same, bare = results[s.key]
+        row = [s.title, f"{k.rps:,.0f}", f"{k.p50_ms:.1f}", f"{k.p99_ms:.1f}", f"{k.cpu_ms:.2f}",
+               f"{same.rps:,.0f}", f"{same.cpu_ms:.2f}", ratio(k, same),
+               f"{bare.rps:,.0f}", f"{bare.cpu_ms:.2f}", ratio(k, bare),
+               f"{k.errors}/{same.errors}/{bare.errors}"]  # fmt: skip
         rows.append(row)
         table.add_row(*row)
     if upserts is not None:
@@ -553,10 +612,10 @@ def main() -> None:
         )
         title = "Batch upsert of 1,000 contacts (500 by e-mail, 500 new)"
         figures = [f"{1000 / upserts.p50_ms:.2f}", f"{upserts.p50_ms:,.0f}", f"{upserts.p99_ms:,.0f}"]
-        batch_row = [title, *figures, "-", "-", "-", "-", "0/-"]
+        batch_row = [title, *figures, f"{upserts.cpu_ms:,.0f}", "-", "-", "-", "-", "-", "-", "0/-/-"]
     else:
         batch_text = "not run" if batch else "not available yet (no batch endpoint in the API)"
-        batch_row = ["Batch upsert of 1,000 contacts", "-", "-", "-", "-", "-", "-", "-", "-"]
+        batch_row = ["Batch upsert of 1,000 contacts", *["-"] * (len(COLUMNS) - 1)]
     table.add_row(*batch_row)
     console.print(table)
     console.print(f"Batch upsert: {batch_text}")
@@ -572,7 +631,7 @@ def write_results(
     rows: list[list[str]],
     batch_row: list[str],
     batch_text: str,
-    results: dict[str, tuple[Figures, Figures]],
+    results: dict[str, tuple[Figures, Figures, Figures]],
     scenarios: list[Scenario],
 ) -> None:
     facts = machine()
@@ -587,8 +646,11 @@ def write_results(
         f"PostgreSQL {facts['postgresql']}; Python {facts['python']}.",
         f"Load: `{wrk_version.strip()}`, {args.threads} thread, {args.connections} connections, "
         f"{args.warmup} s warm-up then {args.duration} s per run; KronosCRM = one `kronos serve` process "
-        "(KRONOS_ENV=production, log level warning); ceiling = `bench/ceiling.py` (Starlette + asyncpg, "
-        "pool of 10), same SQL. Load tool, both servers and PostgreSQL share the same 2 cores.",
+        "(KRONOS_ENV=production, log level warning); ceilings = `bench/ceiling.py` (Starlette + asyncpg, "
+        "pool of 10): *same statements* sends what KronosCRM sends (BEGIN, its sign-in statement, the query "
+        "or the write's statements, ROLLBACK/COMMIT), *bare* the page query or one INSERT alone. CPU ms/req: "
+        "the server process's user + system CPU per answered request. Load tool, both servers and "
+        "PostgreSQL share the same 2 cores.",
         f"Command: `{'' if DB_NAME == 'kronos_bench' else f'BENCH_DB={DB_NAME} '}"
         f".venv/bin/python bench/run.py --contacts {args.contacts}"
         f"{' --skip-generate' if args.skip_generate else ''}{' --only ' + args.only if args.only else ''}"
@@ -596,9 +658,8 @@ def write_results(
         + (f"; data generated in {generated:.0f} s" if generated else "; data reused")
         + ".",
         "",
-        "| Scenario | KronosCRM req/s | p50 ms | p99 ms | Ceiling req/s | p50 ms | p99 ms | Ratio "
-        "| Errors (K/C) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|---" + "|---:" * (len(COLUMNS) - 1) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["| " + " | ".join(batch_row) + " |", "", f"Batch upsert: {batch_text}.", ""]
@@ -607,7 +668,10 @@ def write_results(
         RESULTS.write_text("# Benchmark results\n")
     with RESULTS.open("a") as handle:
         handle.write("\n".join(lines) + "\n")
-    raw = {s.key: {"kronos": vars(results[s.key][0]), "ceiling": vars(results[s.key][1])} for s in scenarios}
+    raw = {
+        s.key: dict(zip(("kronos", "ceiling_same", "ceiling_bare"), map(vars, results[s.key]), strict=True))
+        for s in scenarios
+    }
     (RESULTS.parent / "last_run.json").write_text(json.dumps(raw, indent=2) + "\n")
 
 
