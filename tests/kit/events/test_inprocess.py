@@ -230,3 +230,43 @@ async def _called(probe: Probe, n: int) -> bool:
 
 async def _not_running(runtime: EventRuntime) -> bool:
     return runtime.relay is not None and not runtime.relay.running
+
+
+async def test_a_burst_of_commits_shares_relay_passes(
+    embedded: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Woken by a commit, the relay waits ``coalesce`` before its pass: the commits of a busy moment go out in
+    one pass (a few statements) rather than a pass each."""
+    from dataclasses import replace
+
+    from kronos.kit.events.relay import Relay
+
+    passes = 0
+    relay_once = Relay.relay_once
+
+    async def counted(self: Relay) -> tuple[int, bool]:
+        nonlocal passes
+        passes += 1
+        return await relay_once(self)
+
+    monkeypatch.setattr(Relay, "relay_once", counted)
+    probe = Probe()
+    # A long idle poll, so that every pass below was started by a commit; a wide window for a slow machine.
+    options = replace(FAST_RELAY, poll_interval=30, coalesce=0.5)
+    runtime = EventRuntime(embedded, db, registry=probe.registry, retry=FAST_RETRY, relay_options=options)
+    await runtime.start()
+    try:
+        await asyncio.sleep(0.1)  # the pass at start-up
+        before = passes
+        ids = [await emit_committed(db, "probe.created", {"n": n}) for n in range(10)]
+        await eventually(lambda: _all_published(db, ids), what="the burst published")
+    finally:
+        await runtime.stop()
+    assert len(probe.calls) == 10
+    # One pass for the burst, plus the one that marks what the bus settled (and one more at most for commits
+    # that landed just after the window): never one per commit.
+    assert passes - before <= 4
+
+
+async def _all_published(db: Database, ids: list[uuid.UUID]) -> bool:
+    return all([await _is_published(db, event_id) for event_id in ids])
