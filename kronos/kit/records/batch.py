@@ -3,18 +3,21 @@
 Every record goes through the one write path (``write_record``): the same validation, permissions,
 history rows, outbox event and If-Match (a per-record ``version``) as a single write. What a batch adds is
 doing the reads once: the schema is loaded once, the records an update or delete names are loaded in one
-query, and an upsert finds its matches in one query: the match field's normalized values looked up in
+query, an upsert finds its matches in one query: the match field's normalized values looked up in
 ``unique_values`` (an index, whatever the field: a column, a custom field or a list such as contact
-e-mails), joined to the records the caller may see.
+e-mails), joined to the records the caller may see, and the records the batch's relations point at are
+looked up in one query per target object (``write.prefetch_relations``), not one per record.
 
 Two modes:
 
-- ``all_or_nothing`` (default): every record is checked first (values, ids, duplicates, match values); any
-  error answers 422 with every record's errors and writes nothing. Then every record goes through the write
-  path with its unique-value claims and its flush deferred: one statement claims the whole batch's values
-  (a value taken answers 422 naming each record that lost one) and one flush writes the rows, their history
-  and events. An error only the flush can see (a version that moved on since the records were read) fails
-  the batch as a whole; the transaction rolls back.
+- ``all_or_nothing`` (default): every record is checked first (values, ids, duplicates, match values, and
+  its related records: one query per target object for the whole batch); any error answers 422 with every
+  record's errors and writes nothing. Then every record goes through the write path with its unique-value
+  claims and its flush deferred, inside a savepoint: one statement claims the whole batch's values (a value
+  taken answers 422 naming each record that lost one) and one flush writes the rows, their history and
+  events. If the database refuses that flush (a version that moved on, a related record purged meanwhile, a
+  value a unique index holds), the savepoint undoes the batch and each record is written again alone to find
+  which ones fail and why; the 422 names them, and the transaction rolls back.
 - ``per_record``: each record is written inside its own savepoint, so a failure undoes only that record;
   the answer is 200 with one result per record, in order.
 """
@@ -47,8 +50,13 @@ from kronos.kit.records.service import RecordService, actor_of
 from kronos.kit.records.unique import DuplicateValue, claims_of
 from kronos.kit.records.write import (
     Op,
+    WriteResult,
     discard_deferred_history,
+    forget_relations,
     insert_deferred_history,
+    prefetch_relations,
+    read_value,
+    relation_error,
     write_record,
 )
 
@@ -114,6 +122,10 @@ class DuplicateInBatch(ValidationFailed):
     code = "duplicate_in_batch"
 
 
+class _Refused(Exception):
+    """The database refused a deferred batch at its final flush; ``BatchWriter._replay`` finds out why."""
+
+
 @dataclass(slots=True)
 class _Item:
     index: int
@@ -154,6 +166,9 @@ class BatchWriter:
         self.session = service.session
         self.object_name = object_name
         self.request = request
+        self.resolve = service.registry.resolver(
+            service.session, service.tenant_id, service.principal.schema_version
+        )
 
     async def run(self) -> BatchResult:
         request, principal = self.request, self.service.principal
@@ -173,16 +188,23 @@ class BatchWriter:
             else:
                 items = await self._plan_by_id(schema)
         shown = self.service.readable(schema)
-        if request.mode == "all_or_nothing":
-            if any(item.error for item in items):
-                raise self._failed(items)
-            return await self._all_or_nothing(items, shown)
+        try:
+            await self._prefetch_relations(items)
+            if request.mode == "all_or_nothing":
+                return await self._all_or_nothing(items, shown)
+            return BatchResult(results=await self._each(items, shown))
+        finally:
+            forget_relations(self.session)
+
+    async def _each(self, items: list[_Item], shown: set[str]) -> list[BatchItem]:
+        """Each record through the single-record write path in its own savepoint: a failure undoes only that
+        record. One result per record, in order."""
         results: list[BatchItem] = []
         for item in items:
             if item.error is None:
                 try:
                     async with self.session.begin_nested():
-                        record = await self._write(item, deferred=False)
+                        record = (await self._write(item, deferred=False)).record
                         # Serialised now: a later record's savepoint rollback must not expire its attributes.
                         results.append(self._result(item, record, shown))
                     continue
@@ -194,31 +216,48 @@ class BatchWriter:
                     index=item.index, status=item.error.status_code, id=item.id, error=_error_body(item.error)
                 )
             )
-        return BatchResult(results=results)
+        return results
 
     async def _all_or_nothing(self, items: list[_Item], shown: set[str]) -> BatchResult:
         """Every record through the write path with its unique claims, flush and history rows deferred, then
         one claim statement, one flush and one history INSERT for the batch: a few round trips per batch, not
         a few per record (UPDATEs stay one per row: each checks its version). The first error fails the
-        batch, which rolls back."""
-        written: list[tuple[_Item, Any]] = []
+        batch, which rolls back; so does a flush the database refuses, once ``_replay`` has named the
+        records it refuses."""
+        await self._relation_errors(items)
+        if any(item.error for item in items):
+            raise self._failed(items)
+        # The records as this batch read them: what a replay holds the ones it changes to.
+        read = {
+            item.index: (item.record.id, item.record.version) for item in items if item.record is not None
+        }
+        written: list[tuple[_Item, WriteResult]] = []
+        refused = False
         try:
-            for item in items:
-                try:
-                    written.append((item, await self._write(item, deferred=True)))
-                except KronosError as exc:
-                    item.error = exc
-                    raise self._failed(items) from None
-            clashes = await unique.claim_pending(self.session, self.service.dialect)
-            if clashes:
-                for item, record in written:
-                    item.error = clashes.get(record.id)
-                raise self._failed(items)
-            await self._flush()
+            # A savepoint, so that a refused flush can be undone and the batch replayed in this transaction.
+            async with self.session.begin_nested():
+                for item in items:
+                    try:
+                        written.append((item, await self._write(item, deferred=True)))
+                    except KronosError as exc:
+                        item.error = exc
+                        raise self._failed(items) from None
+                clashes = await unique.claim_pending(self.session, self.service.dialect)
+                if clashes:
+                    for item, result in written:
+                        item.error = clashes.get(result.record.id)
+                    raise self._failed(items)
+                await self._flush()
+        except _Refused:
+            refused = True
         finally:
             unique.discard_pending(self.session)
             discard_deferred_history(self.session)
-        return BatchResult(results=[self._result(item, record, shown) for item, record in written])
+        if refused:
+            # An update that changed nothing wrote nothing, so nothing held it to its version.
+            held = {item.index for item, result in written if result.changed}
+            return await self._replay(items, read, held, shown)
+        return BatchResult(results=[self._result(item, result.record, shown) for item, result in written])
 
     async def _flush(self) -> None:
         """The whole batch's rows and events, then its history rows."""
@@ -226,22 +265,79 @@ class BatchWriter:
             await self.session.flush()
             await insert_deferred_history(self.session)
         except (StaleDataError, IntegrityError) as exc:
-            # What only the database saw at the flush (a version moved on, a unique index raced) cannot be
-            # pinned on one record here; nothing is written either way.
-            kind = "version_mismatch" if isinstance(exc, StaleDataError) else "duplicate_value"
-            message = (
-                "Another request changed one of these records, or took one of their unique values, while "
-                "this batch was written; nothing was written. Reload and send the batch again."
-            )
-            raise BatchFailed(
-                message,
-                errors=[FieldError(path="records", message=message, type=kind)],
-                extra={"records": []},
-            ) from None
+            # What only the database saw at the flush (a version that moved on, a related record purged, a
+            # value a unique index holds) names no record here: ``_replay`` finds which.
+            raise _Refused from exc
 
-    async def _write(self, item: _Item, *, deferred: bool) -> Any:
+    async def _replay(
+        self,
+        items: list[_Item],
+        read: dict[int, tuple[uuid.UUID, int]],
+        held: set[int],
+        shown: set[str],
+    ) -> BatchResult:
+        """After the database refused the batch's flush and the savepoint undid the batch: write each record
+        again alone, through the single-record path in its own savepoint (``_each``), against the database as
+        it is now, to name the records it refuses and why, each with the error a single write of it answers.
+        A record the batch changed is held to the version the batch read (``held``): 412 ``version_mismatch``
+        if it moved on, as the flush found, 404 if the record is gone; a related record that went away is a
+        422 ``relation_not_found``, a value a unique index holds a 409 ``duplicate_value``. Any failure fails
+        the batch (the transaction rolls back, nothing is written); if none fails now (what clashed went away
+        meanwhile), every record has just been written, and that is the batch's result. A rare path: it costs
+        a few statements a record."""
+        # The rollback expired the records the batch changed: read them again, as they are now, in one query.
+        found = await self._load(self.schema, {key for key, _ in read.values()}, fresh=True)
+        label = self.schema.definition.label.lower()
+        for item in items:
+            if item.index not in read:
+                continue
+            key, version = read[item.index]
+            item.record = found.get(key)
+            if item.index in held:
+                item.expected = version
+            if item.record is None:
+                item.error = NotFound(f"No {label} with id '{key}'.")
+        forget_relations(self.session)  # a related record may be what went away
+        await self._prefetch_relations(items)
+        results = await self._each(items, shown)
+        if any(item.error for item in items):
+            raise self._failed(items)
+        return BatchResult(results=results)
+
+    async def _prefetch_relations(self, items: list[_Item]) -> None:
+        """The batch's related records looked up in one query per target object; the write path's relation
+        check of each record then asks no query (``write.prefetch_relations``)."""
+        await prefetch_relations(
+            self.session,
+            self.schema,
+            self.service.tenant_id,
+            [item.changes for item in items if item.error is None],
+            self.resolve,
+        )
+
+    async def _relation_errors(self, items: list[_Item]) -> None:
+        """Each record whose related records do not all exist gets the 422 its write would answer, from the
+        prefetched lookups (no query), so that a failed batch names every such record, not only the first.
+        An update is asked only about values it changes: one that changes nothing writes nothing, so its
+        write checks nothing either."""
+        for item in items:
+            if item.error is not None or not item.changes:
+                continue
+            changes = item.changes
+            if item.op == "update":
+                fields = self.schema.fields
+                changes = {
+                    name: value
+                    for name, value in changes.items()
+                    if value != read_value(fields[name], item.record)
+                }
+            item.error = await relation_error(
+                self.session, self.schema, self.service.tenant_id, changes, self.resolve
+            )
+
+    async def _write(self, item: _Item, *, deferred: bool) -> WriteResult:
         service = self.service
-        result = await write_record(
+        return await write_record(
             self.session,
             self.schema,
             service.tenant_id,
@@ -250,11 +346,10 @@ class BatchWriter:
             record=item.record,
             changes=item.changes,
             expected_version=item.expected,
-            resolve=service.registry.resolver(service.session, service.tenant_id),
+            resolve=self.resolve,
             dialect=service.dialect,
             deferred=deferred,
         )
-        return result.record
 
     def _result(self, item: _Item, record: Any, shown: set[str]) -> BatchItem:
         if item.op == "delete":
@@ -349,18 +444,22 @@ class BatchWriter:
                     item.error = exc
         return items
 
-    async def _load(self, schema: ObjectSchema, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    async def _load(
+        self, schema: ObjectSchema, ids: set[uuid.UUID], *, fresh: bool = False
+    ) -> dict[uuid.UUID, Any]:
+        """Live records the caller can see, by id; ``fresh``: overwrite what the session holds of them."""
         if not ids:
             return {}
         model = schema.model
-        rows = await self.session.scalars(
-            select(model).where(
-                *schema.definition.scope(self.service.tenant_id),
-                model.deleted_at.is_(None),
-                self.service.visibility(schema),
-                model.id.in_(ids),
-            )
+        statement = select(model).where(
+            *schema.definition.scope(self.service.tenant_id),
+            model.deleted_at.is_(None),
+            self.service.visibility(schema),
+            model.id.in_(ids),
         )
+        if fresh:
+            statement = statement.execution_options(populate_existing=True)
+        rows = await self.session.scalars(statement)
         return {row.id: row for row in rows}
 
     def _match_spec(self, schema: ObjectSchema) -> FieldSpec:

@@ -10,7 +10,7 @@ neither the change nor its history nor its event.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -28,7 +28,7 @@ from kronos.kit.records import stints, unique
 from kronos.kit.records.fields import FieldSpec, FieldType
 from kronos.kit.records.members import check_members
 from kronos.kit.records.models import FieldHistory
-from kronos.kit.records.objects import ObjectSchema, Resolver, load_schema
+from kronos.kit.records.objects import ObjectDefinition, ObjectSchema, Resolver, load_schema
 from kronos.kit.records.unique import DuplicateValue as DuplicateValue  # re-exported: routers list it
 
 Source = Literal["ui", "api", "import", "workflow", "system"]
@@ -337,6 +337,96 @@ def _iso(value: Any) -> Any:
     return FieldSpec("deleted_at", "", FieldType.DATETIME).from_column(value)
 
 
+# A batch's relation lookups (``prefetch_relations``): (workspace, object) -> related id -> live?
+_KNOWN_RELATIONS = "kronos.known_relations"
+# Ids per lookup query: a 1,000-record batch's relations stay one query, under the drivers' parameter limits.
+_IDS_PER_QUERY = 5000
+
+
+def _related(schema: ObjectSchema, changes: Mapping[str, Any]) -> list[tuple[str, str, set[uuid.UUID]]]:
+    """(field, target object, ids) for each object a change set's relations, relation lists and record links
+    point into, in field order."""
+    related: list[tuple[str, str, set[uuid.UUID]]] = []
+    for name, value in changes.items():
+        spec = schema.fields[name]
+        if value is None or spec.type not in (FieldType.RELATION, FieldType.RECORD_LINK):
+            continue
+        wanted: dict[str, set[uuid.UUID]] = {}
+        for item in value if isinstance(value, list) else [value]:
+            if spec.type == FieldType.RECORD_LINK:
+                wanted.setdefault(item["object"], set()).add(uuid.UUID(item["id"]))
+            else:
+                wanted.setdefault(str(spec.settings["target"]), set()).add(uuid.UUID(item))
+        related += [(name, object_name, ids) for object_name, ids in wanted.items()]
+    return related
+
+
+async def _look_up(
+    session: AsyncSession,
+    target: ObjectDefinition,
+    tenant_id: uuid.UUID,
+    ids: Collection[uuid.UUID],
+    known: dict[uuid.UUID, bool],
+) -> None:
+    """Record in ``known`` whether each of ``ids`` is a live record of ``target`` in this workspace."""
+    model, ordered = target.model, sorted(ids)
+    for start in range(0, len(ordered), _IDS_PER_QUERY):
+        chunk = ordered[start : start + _IDS_PER_QUERY]
+        live = set(
+            await session.scalars(
+                select(model.id).where(
+                    *target.scope(tenant_id), model.id.in_(chunk), model.deleted_at.is_(None)
+                )
+            )
+        )
+        known.update((key, key in live) for key in chunk)
+
+
+async def prefetch_relations(
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    batch: Iterable[Mapping[str, Any]],
+    resolve: Resolver,
+) -> None:
+    """Look up every record the change sets of ``batch`` point at, one query per target object (per 5,000
+    ids), and remember for the session which are live: ``_check_relations`` then answers from memory, so a
+    batch of 1,000 contacts costs one query on companies, not 1,000. The caller ends the batch with
+    ``forget_relations``: a remembered answer must not outlive the batch (a later write of the transaction
+    may delete the record). A single write never prefetches and is checked as it always was."""
+    known: dict[tuple[uuid.UUID, str], dict[uuid.UUID, bool]] = session.info.setdefault(_KNOWN_RELATIONS, {})
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for changes in batch:
+        for _, object_name, ids in _related(schema, changes):
+            wanted.setdefault(object_name, set()).update(ids)
+    for object_name, ids in wanted.items():
+        try:
+            target = await resolve(object_name)
+        except NotFound:
+            continue  # each change set naming it gets its own error from ``_check_relations``
+        live = known.setdefault((tenant_id, target.name), {})
+        await _look_up(session, target, tenant_id, ids - live.keys(), live)
+
+
+def forget_relations(session: AsyncSession) -> None:
+    session.info.pop(_KNOWN_RELATIONS, None)
+
+
+async def relation_error(
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    resolve: Resolver,
+) -> ValidationFailed | None:
+    """The 422 ``write_record`` answers when a related record of ``changes`` does not exist, or None."""
+    try:
+        await _check_relations(session, schema, tenant_id, changes, resolve)
+    except ValidationFailed as exc:
+        return exc
+    return None
+
+
 async def _check_relations(
     session: AsyncSession,
     schema: ObjectSchema,
@@ -344,41 +434,40 @@ async def _check_relations(
     changes: Mapping[str, Any],
     resolve: Resolver,
 ) -> None:
-    """Every related record (relations, relation lists, record links) exists, live, in this workspace."""
+    """Every related record (relations, relation lists, record links) exists, live, in this workspace.
+
+    Inside a batch (``prefetch_relations``) the answers come from the batch's lookups, and an id they did not
+    cover (a value a ``before_write`` hook set) is looked up once and remembered with them."""
+    known: dict[tuple[uuid.UUID, str], dict[uuid.UUID, bool]] | None = session.info.get(_KNOWN_RELATIONS)
     errors: list[FieldError] = []
-    for name, value in changes.items():
-        spec = schema.fields[name]
-        if value is None or spec.type not in (FieldType.RELATION, FieldType.RECORD_LINK):
-            continue
-        items = value if isinstance(value, list) else [value]
-        wanted: dict[str, set[uuid.UUID]] = {}
-        for item in items:
-            if spec.type == FieldType.RECORD_LINK:
-                wanted.setdefault(item["object"], set()).add(uuid.UUID(item["id"]))
-            else:
-                wanted.setdefault(str(spec.settings["target"]), set()).add(uuid.UUID(item))
-        for object_name, ids in wanted.items():
-            try:
-                target = await resolve(object_name)
-            except NotFound:
-                errors.append(
-                    FieldError(
-                        path=f"body.{name}",
-                        message=f"No object named '{object_name}'.",
-                        type="unknown_object",
-                    )
+    for name, object_name, ids in _related(schema, changes):
+        try:
+            target = await resolve(object_name)
+        except NotFound:
+            errors.append(
+                FieldError(
+                    path=f"body.{name}",
+                    message=f"No object named '{object_name}'.",
+                    type="unknown_object",
                 )
-                continue
+            )
+            continue
+        if known is None:
             model = target.model
             found = await session.scalar(
                 select(func.count())
                 .select_from(model)
                 .where(*target.scope(tenant_id), model.id.in_(ids), model.deleted_at.is_(None))
             )
-            if found != len(ids):
-                errors.append(
-                    FieldError(path=f"body.{name}", message="No such record.", type="relation_not_found")
-                )
+            exists = found == len(ids)
+        else:
+            live = known.setdefault((tenant_id, target.name), {})
+            await _look_up(session, target, tenant_id, ids - live.keys(), live)
+            exists = all(live[key] for key in ids)
+        if not exists:
+            errors.append(
+                FieldError(path=f"body.{name}", message="No such record.", type="relation_not_found")
+            )
     if errors:
         raise ValidationFailed("; ".join(f"{e.path}: {e.message}" for e in errors), errors=errors)
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kronos.kit.clock import utcnow
 from kronos.kit.db import Database
-from kronos.modules.crm.models import Company
+from kronos.kit.records import unique
+from kronos.kit.records.batch import BatchWriter
+from kronos.modules.crm.models import Company, Contact
 from tests.kit.records.support import READ_ONLY, Perms, World
 
 URL = "/api/v1/companies/batch"
@@ -231,3 +238,148 @@ async def test_update_many_records(world: World) -> None:
             select(func.count()).select_from(Company).where(Company.industry == "retail")
         )
     assert count == 30
+
+
+# -- a batch the database refuses at its final flush names the records it refuses ---------------------
+Act = Callable[[AsyncSession], Awaitable[Any]]
+RACING = [{"name": "A", "domain": "a.com"}, {"name": "B", "domain": "race.com"}]
+# Core statements on the table leave the batch's loaded records as they were, as another transaction does.
+COMPANIES = cast(Table, Company.__table__)
+
+
+def _meanwhile(monkeypatch: pytest.MonkeyPatch, world: World, act: Act) -> None:
+    """Run ``act`` as another transaction would: after the batch checked its records, before its final flush.
+
+    PostgreSQL: another session commits it just before the flush. SQLite lets one writer at a time (the
+    batch's transaction holds the lock from its first statement), so no race reaches the flush there; ``act``
+    runs in the batch's own transaction just before it starts writing, leaving the flush the same rows."""
+    db: Database = world.app.state.db
+    if db.dialect == "postgresql":
+        flush = BatchWriter._flush
+
+        async def raced_flush(self: BatchWriter) -> None:
+            async with db.write_session() as other:
+                await act(other)
+            await flush(self)
+
+        monkeypatch.setattr(BatchWriter, "_flush", raced_flush)
+        return
+    all_or_nothing = BatchWriter._all_or_nothing
+
+    async def raced(self: BatchWriter, items: Any, shown: Any) -> Any:
+        await act(self.session)
+        return await all_or_nothing(self, items, shown)
+
+    monkeypatch.setattr(BatchWriter, "_all_or_nothing", raced)
+
+
+def _failures(response: Any) -> list[tuple[int, int, str]]:
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "batch_failed"
+    return [(r["index"], r["status"], r["code"]) for r in response.json()["records"]]
+
+
+async def test_a_unique_index_refusing_the_flush_names_the_record(world: World) -> None:
+    # One live default pipeline per workspace is kept by a unique index only, seen at the flush.
+    records = [{"name": "A", "is_default": True}, {"name": "B"}, {"name": "C", "is_default": True}]
+    response = await world.client.post(
+        "/api/v1/pipelines/batch", json={"operation": "create", "records": records}, headers=world.auth()
+    )
+    assert _failures(response) == [(2, 409, "duplicate_value")]
+    assert response.json()["errors"][0]["path"] == "records.2"
+    listed = await world.client.get("/api/v1/pipelines", headers=world.auth())
+    assert listed.json()["items"] == []
+
+
+async def test_a_unique_value_taken_meanwhile_names_the_record(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def take(session: AsyncSession) -> None:  # a row the claims in unique_values do not know of
+        await session.execute(
+            insert(COMPANIES).values(tenant_id=world.tenant, name="Racer", domain="race.com")
+        )
+
+    _meanwhile(monkeypatch, world, take)
+    response = await _batch(world, {"operation": "create", "records": RACING})
+    assert _failures(response) == [(1, 409, "duplicate_value")]
+    assert response.json()["records"][0]["errors"] == []
+    db: Database = world.app.state.db
+    assert await _names(world) == (["Racer"] if db.dialect == "postgresql" else [])
+
+
+async def test_a_related_record_purged_meanwhile_names_the_record(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = await world.create("companies", {"name": "Kept"})
+    doomed = await world.create("companies", {"name": "Doomed"})
+
+    async def purge(session: AsyncSession) -> None:
+        await session.execute(delete(COMPANIES).where(COMPANIES.c.id == uuid.UUID(doomed["id"])))
+
+    _meanwhile(monkeypatch, world, purge)
+    records = [
+        {"last_name": "A", "company_id": kept["id"]},
+        {"last_name": "B", "company_id": doomed["id"]},
+        {"last_name": "C", "company_id": kept["id"]},
+    ]
+    response = await world.client.post(
+        "/api/v1/contacts/batch", json={"operation": "create", "records": records}, headers=world.auth()
+    )
+    assert _failures(response) == [(1, 422, "validation_failed")]
+    assert response.json()["records"][0]["errors"] == [
+        {"path": "body.company_id", "message": "No such record.", "type": "relation_not_found"}
+    ]
+    db: Database = world.app.state.db
+    async with db.read_session() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_records_changed_or_deleted_meanwhile_are_named(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, c = [await world.create("companies", {"name": name}) for name in ("A", "B", "C")]
+    table = COMPANIES.c
+
+    async def change(session: AsyncSession) -> None:
+        await session.execute(
+            update(COMPANIES).where(table.id == uuid.UUID(b["id"])).values(version=table.version + 1)
+        )
+        await session.execute(
+            update(COMPANIES)
+            .where(table.id == uuid.UUID(c["id"]))
+            .values(deleted_at=utcnow(), version=table.version + 1)
+        )
+
+    _meanwhile(monkeypatch, world, change)
+    response = await _batch(
+        world,
+        {"operation": "update", "records": [{"id": r["id"], "industry": "retail"} for r in (a, b, c)]},
+    )
+    assert _failures(response) == [(1, 412, "version_mismatch"), (2, 404, "not_found")]
+    assert response.json()["records"][0]["current_version"] == 2
+    db: Database = world.app.state.db
+    async with db.read_session() as session:
+        assert await session.scalar(select(func.count()).where(Company.industry.is_not(None))) == 0
+    assert [r.op for r in await world.history(a["id"])] == ["create", "create"]
+
+
+async def test_a_refused_flush_whose_clash_went_away_writes_the_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What refused the flush was undone before the records were written again (here: by the savepoint, as
+    when the transaction that held the value rolls back): every record is written, once."""
+    claim_pending = unique.claim_pending
+
+    async def claim_and_clash(session: AsyncSession, dialect: str) -> Any:
+        await session.execute(
+            insert(COMPANIES).values(tenant_id=world.tenant, name="Racer", domain="race.com")
+        )
+        return await claim_pending(session, dialect)
+
+    monkeypatch.setattr(unique, "claim_pending", claim_and_clash)
+    response = await _batch(world, {"operation": "create", "records": RACING})
+    assert response.status_code == 200, response.text
+    assert [r["status"] for r in response.json()["results"]] == [201, 201]
+    assert await _names(world) == ["A", "B"]
+    for result in response.json()["results"]:
+        assert {r.field for r in await world.history(result["id"])} == {"name", "domain", "owner_id"}
