@@ -283,7 +283,11 @@ def _datetime(spec: FieldSpec, value: Any) -> str:
         raise FieldInvalid("datetime_parsing", "Not a valid ISO 8601 date-time.") from None
     if parsed.tzinfo is None:
         raise FieldInvalid("timezone_required", "Give a time zone offset (e.g. Z or +02:00).")
-    if not 1 <= parsed.astimezone(UTC).year <= 9998:
+    try:  # 0001-01-01T00:00:00+05:00 is before the calendar starts in UTC: astimezone overflows
+        year = parsed.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1 <= year <= 9998:
         raise FieldInvalid("datetime_parsing", "Year out of range.")
     return format_datetime(parsed)
 

@@ -74,6 +74,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("founded", "28/02/1999", "date_parsing"),
     ("last_seen", "2026-03-01T10:30:00", "timezone_required"),
     ("last_seen", "yesterday", "datetime_parsing"),
+    ("last_seen", "0001-01-01T00:00:00+05:00", "datetime_parsing"),  # before year 1 in UTC: was a 500
     ("active", "yes", "bool_type"),
     ("tier", "platinum", "invalid_option"),
     ("tags", "a", "list_type"),
