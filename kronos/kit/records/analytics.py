@@ -128,7 +128,7 @@ class Analytics:
             model.id.label("rid"),
             (compiler.column(group) if group is not None else literal(None)).label("grp"),
         ).where(
-            model.tenant_id == self.tenant_id,
+            *schema.definition.scope(self.tenant_id),  # custom objects share a table: only this one's rows
             model.deleted_at.is_(None),
             self.service.visibility(schema),
             where,

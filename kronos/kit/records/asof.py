@@ -1,33 +1,47 @@
 """Lists evaluated at a past instant: ``GET /api/v1/{object}?as_of=<ts>`` ("deals in Negotiation on 1 March").
 
 What a record looked like at ``ts`` is read from ``field_history`` (one row per changed field, written by the
-one write path):
+one write path). History may be **partial**: a record loaded in bulk has no rows at all, one loaded before
+history existed (or whose history was imported without its create) has update rows but no create row, an
+import can bring a past that starts before the create. One rule covers them all; ``GET /{object}/{id}?as_of=``
+(``history.reconstruct``) applies exactly the same one, so a record reads the same alone and in a list:
 
-- It **existed** at ``ts`` if it was created at or before ``ts`` (``created_at``, or any history row at or
-  before ``ts`` for records whose history was imported from before their creation here), and it was **not
-  deleted** then: the newest ``deleted_at`` history row at or before ``ts`` is absent or a restore.
-- A field's **value** at ``ts`` is the ``new_value`` of the newest history row of that field with
-  ``changed_at <= ts`` (``id`` breaks ties inside one microsecond: ids are UUIDv7, increasing). A field with
-  no row at or before ``ts`` was empty then: every create writes a row for each field it sets.
-- A record with **no history rows at all** (loaded before history existed, or by a bulk import that wrote
-  none) has nothing to reconstruct from: it has held its current values since its ``created_at`` (until its
-  ``deleted_at``). ``GET /{object}/{id}?as_of=`` applies the same rule (``history._without_history``).
-- ``updated_at`` is its last change at or before ``ts``; ``version`` the number of change sets up to ``ts``
-  (each write with changes bumps the version by one).
+- A field's **value** at ``ts`` (``deleted_at`` included) is (1) the ``new_value`` of its newest row with
+  ``changed_at <= ts`` (``id`` breaks ties inside one microsecond: ids are UUIDv7, increasing); else (2) what
+  its oldest later row says it held before: that row's ``old_value`` — or its ``new_value`` if that row is the
+  create, the value the record arrived with (an imported past can precede the create; the create's own
+  ``old_value`` is "not here yet", not a value); else (3) its **current** value: no row says it ever changed.
+  For complete history (a create row, every change since recorded) (2) and (3) give empty, as before: a field
+  the create did not set has ``old_value`` null on its first change, and a field never written is empty now.
+- It **existed** at ``ts`` if it was created at or before ``ts`` (``created_at``), or has a history row at or
+  before ``ts`` (an imported past older than its creation here), and it was **not deleted** then: its
+  ``deleted_at`` at ``ts`` (by the rule above) is empty or later than ``ts`` (a deletion that left no row is
+  dated by its own value, e.g. a restore row's ``old_value``).
+- ``created_at`` is the record's: it never changes.
+- ``updated_at`` is the latest of: its history rows at or before ``ts`` (imported ones included), its
+  ``created_at`` and its current ``updated_at``, the last two if at or before ``ts``.
+- ``version`` counts the write change sets (create, update, delete, restore, erase — not imported past
+  changes, which never bump the version) at or before ``ts``, plus one if none of them is the create (the
+  record was created by something that wrote no row, or after an imported past); and once ``ts`` reaches its
+  current ``updated_at``, at least its current version (writes that left no row still counted). A record
+  with no history rows at all therefore reads as its current values since ``created_at``, until its
+  ``deleted_at``, with version 1 until its ``updated_at`` and its current version from then on.
 
 Filters, sorts and keyset cursors are the list's own (``QueryCompiler``), compiled over these past values:
-``AsOfCompiler`` swaps each field's column for a correlated scalar subquery on ``ix_field_history_record``
-(tenant, object, record, changed_at desc, id desc) — a single index probe per row and field, on SQLite and
-PostgreSQL alike. Permissions are the list's: object read, hidden fields unknown, and record visibility,
-which is decided by the record's **current** owner (visibility is an access rule of today, not a fact of
-the past: a record handed to someone else since ``ts`` is theirs to see, also in the past, and no longer
-its former owner's; the reasons are in ``history``'s docstring).
+``AsOfCompiler`` swaps each field's column for correlated scalar subqueries on ``ix_field_history_record``
+(tenant, object, record, changed_at desc, id desc) — index probes per row and field (the rule's later steps
+only when the earlier ones find no row), on SQLite and PostgreSQL alike. Permissions are the list's: object
+read, hidden fields unknown, and record visibility, which is decided by the record's **current** owner
+(visibility is an access rule of today, not a fact of the past: a record handed to someone else since ``ts``
+is theirs to see, also in the past, and no longer its former owner's; the reasons are in ``history``'s
+docstring).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -45,16 +59,17 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    not_,
+    null,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kronos.kit.errors import FieldError, ValidationFailed
 from kronos.kit.models import UTCDateTime
-from kronos.kit.records.fields import NUMBER_KINDS, FieldInvalid, FieldSpec, FieldType
+from kronos.kit.records.fields import NUMBER_KINDS, FieldInvalid, FieldSpec, FieldType, format_datetime
 from kronos.kit.records.models import FieldHistory
 from kronos.kit.records.objects import ObjectSchema
 from kronos.kit.records.query import QueryCompiler, decode_cursor, encode_cursor, parse_filters
@@ -62,6 +77,10 @@ from kronos.kit.records.service import MAX_LIMIT, ListParams, Page, RecordServic
 from kronos.kit.records.write import read_value
 
 _AS_OF = FieldSpec("as_of", "As of", FieldType.DATETIME)
+DELETED_AT = "deleted_at"
+# Change sets that are versions of the record (each bumps ``version``); ``import`` rows are another CRM's
+# past and ``purge`` removes the row.
+WRITE_OPS = ("create", "update", "delete", "restore", "erase")
 
 
 def parse_instant(raw: str, path: str = "query.as_of") -> datetime:
@@ -74,6 +93,11 @@ def parse_instant(raw: str, path: str = "query.as_of") -> datetime:
     except FieldInvalid as exc:
         raise ValidationFailed(
             f"{path}: {exc.message}", errors=[FieldError(path=path, message=exc.message, type=exc.type)]
+        ) from None
+    except OverflowError:  # an offset pushing year 1 or 9999 off the calendar when turned to UTC
+        message = "Year out of range."
+        raise ValidationFailed(
+            f"{path}: {message}", errors=[FieldError(path=path, message=message, type="datetime_parsing")]
         ) from None
     if canonical is None:
         message = "Give an ISO 8601 date-time such as 2026-03-01T00:00:00Z."
@@ -133,24 +157,47 @@ class AsOfCompiler(QueryCompiler):
             .scalar_subquery()
         )
 
-    def has_history(self) -> ColumnElement[bool]:
-        return exists(select(literal(1)).where(self._rows()))
+    def _next(self, field: str, value: Any) -> Any:
+        """``value`` of the oldest row of ``field`` after ``at``."""
+        return (
+            select(value)
+            .where(self._rows(FieldHistory.field == field, FieldHistory.changed_at > self.at))
+            .order_by(FieldHistory.changed_at.asc(), FieldHistory.id.asc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def _any(self, field: str, *, later: bool) -> ColumnElement[bool]:
+        when = FieldHistory.changed_at > self.at if later else FieldHistory.changed_at <= self.at
+        return exists(select(literal(1)).where(self._rows(FieldHistory.field == field, when)))
+
+    def _past(self, field: str, typed: Callable[[Any], Any], current: Any) -> Any:
+        """The module docstring's rule for one field, as ``typed`` (a stored JSON value -> SQL) sees it:
+        the newest row at or before ``at``, else what the oldest later row says it held, else ``current``."""
+        held = case((FieldHistory.op == "create", FieldHistory.new_value), else_=FieldHistory.old_value)
+        return case(
+            (self._any(field, later=False), self._latest(field, typed(FieldHistory.new_value))),
+            (self._any(field, later=True), self._next(field, typed(held))),
+            else_=current,
+        )
 
     def existed(self) -> ColumnElement[bool]:
-        """Created at or before ``at`` and not deleted then."""
+        """Created (or with a history row) at or before ``at``, and not deleted then."""
         created = or_(
             self.real.created_at <= self.at,
             exists(select(literal(1)).where(self._rows(FieldHistory.changed_at <= self.at))),
         )
-        deleted_then = self._latest("deleted_at", FieldHistory.new_value)
-        legacy_alive = or_(self.real.deleted_at.is_(None), self.real.deleted_at > self.at)
-        return and_(
-            created,
-            or_(
-                and_(self.has_history(), deleted_then.is_(None)),
-                and_(not_(self.has_history()), legacy_alive),
-            ),
+        # A delete row's new_value is its own instant (<= at); a later restore's old_value may say a
+        # deletion that left no row happened after ``at``.
+        undeleted_after = self._next(DELETED_AT, self._text(FieldHistory.old_value)) > literal(
+            format_datetime(self.at)
         )
+        alive = case(
+            (self._any(DELETED_AT, later=False), self._latest(DELETED_AT, FieldHistory.new_value).is_(None)),
+            (self._any(DELETED_AT, later=True), func.coalesce(undeleted_after, true())),
+            else_=or_(self.real.deleted_at.is_(None), self.real.deleted_at > self.at),
+        )
+        return and_(created, alive)
 
     def _text(self, json_value: Any) -> Any:
         """A JSON scalar as SQL text (strings unquoted), or the SQL number/boolean on SQLite."""
@@ -196,32 +243,45 @@ class AsOfCompiler(QueryCompiler):
     def _past_currency(self, spec: FieldSpec) -> Any:
         assert spec.currency_column is not None
         column = getattr(self.real, spec.currency_column)
-        past = self._latest(spec.name, self._key(FieldHistory.new_value, "currency"))
-        return type_coerce(case((self.has_history(), past), else_=column), column.type)
+        return type_coerce(self._past(spec.name, lambda v: self._key(v, "currency"), column), column.type)
+
+    def _greatest(self, *values: Any) -> Any:
+        return func.greatest(*values) if self.dialect == "postgresql" else func.max(*values)
 
     # -- QueryCompiler's hooks ------------------------------------------------------------------------
     def column(self, spec: FieldSpec) -> Any:
+        real = self.real
         if spec.name in ("id", "created_at"):
-            return getattr(self.real, spec.name)
+            return getattr(real, spec.name)
         if spec.name == "updated_at":
             last = (
                 select(func.max(FieldHistory.changed_at))
                 .where(self._rows(FieldHistory.changed_at <= self.at))
                 .scalar_subquery()
             )
-            legacy = case((self.real.updated_at <= self.at, self.real.updated_at), else_=self.real.created_at)
-            return type_coerce(func.coalesce(last, legacy), self.real.updated_at.type)
+            legacy = case(
+                (real.updated_at <= self.at, real.updated_at),
+                (real.created_at <= self.at, real.created_at),
+                else_=null(),
+            )
+            latest = self._greatest(func.coalesce(last, legacy), func.coalesce(legacy, last))
+            return type_coerce(latest, real.updated_at.type)
         if spec.name == "version":
-            changes = (
+            writes = (
                 select(func.count(distinct(FieldHistory.change_set_id)))
-                .where(self._rows(FieldHistory.changed_at <= self.at))
+                .where(self._rows(FieldHistory.changed_at <= self.at, FieldHistory.op.in_(WRITE_OPS)))
                 .scalar_subquery()
             )
-            legacy = case((self.real.updated_at <= self.at, self.real.version), else_=1)
-            return case((self.has_history(), changes), else_=legacy)
+            created = exists(
+                select(literal(1)).where(
+                    self._rows(FieldHistory.changed_at <= self.at, FieldHistory.op == "create")
+                )
+            )
+            counted = writes + case((created, 0), else_=1)
+            return case((real.updated_at <= self.at, self._greatest(counted, real.version)), else_=counted)
         current = super().column(spec)
-        past = self._latest(spec.name, self._typed(spec, FieldHistory.new_value))
-        return type_coerce(case((self.has_history(), past), else_=current), _type_of(current))
+        past = self._past(spec.name, lambda v: self._typed(spec, v), current)
+        return type_coerce(past, _type_of(current))
 
     def nullable(self, spec: FieldSpec) -> bool:
         # Any field may have been empty at some instant (before the record existed, a value set later).
@@ -250,13 +310,8 @@ class AsOfCompiler(QueryCompiler):
         for name in sorted(names - {"id"}):
             spec = self.schema.fields[name]
             if spec.column is None and not spec.system:
-                json_value = self._latest(name, FieldHistory.new_value)
-                current = self.real.custom[name]
-                out.append(
-                    type_coerce(case((self.has_history(), json_value), else_=current), JSON).label(
-                        f"custom__{name}"
-                    )
-                )
+                json_value = self._past(name, lambda v: v, self.real.custom[name])
+                out.append(type_coerce(json_value, JSON).label(f"custom__{name}"))
                 continue
             key = spec.column or name
             out.append(self.column(spec).label(key))
@@ -290,9 +345,9 @@ async def list_as_of(service: RecordService, object_name: str, params: ListParam
     signature = ",".join(("-" if k.descending else "") + k.spec.name for k in keys) + "@" + raw_as_of.strip()
     id_desc = bool(keys) and keys[-1].descending
     model = schema.model
-    statement = select(model.id).where(
-        model.tenant_id == service.tenant_id, service.visibility(schema), compiler.existed(), where
-    )
+    # ``scope``: custom objects share one table; a row of another object is never this object's, then or now.
+    scope = schema.definition.scope(service.tenant_id)
+    statement = select(model.id).where(*scope, service.visibility(schema), compiler.existed(), where)
     total = None
     if params.count:
         total = int(await service.session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
@@ -314,9 +369,7 @@ async def list_as_of(service: RecordService, object_name: str, params: ListParam
     needed = shown | {key.spec.name for key in keys}
     rows = (
         await service.session.execute(
-            select(*compiler.value_columns(needed)).where(
-                model.tenant_id == service.tenant_id, model.id.in_(ids)
-            )
+            select(*compiler.value_columns(needed)).where(*scope, model.id.in_(ids))
         )
     ).all()
     records = {row.id: _record(row) for row in rows}

@@ -4,13 +4,21 @@ value. Writing the past back (revert, GDPR erasure, imported past changes) is ``
 History rows are append-only: ``write_record`` adds them, ``history_write.import_changes`` adds past ones,
 and ``history_write.erase`` is the one place that rewrites stored rows.
 
-Reconstruction is a fold over one indexed range of ``ix_field_history_record`` (tenant, object, record,
-changed_at, id), oldest first: each row sets its field to ``new_value``; ``deleted_at`` rows delete and
-restore; ``id`` (a UUIDv7, in insertion order) orders changes that share one microsecond. Rows an import
-brought (op ``import``) count as the record existing; before the record's first change in KronosCRM, a field
-no imported change had touched yet takes the ``old_value`` of its next change. A record with **no history
-rows at all** (loaded in bulk) has held its current values since its ``created_at`` (until its
-``deleted_at``): the same rule as the list's ``?as_of=``, so one record reads the same in both.
+``?as_of=`` follows **one rule, the list's**, written out in ``asof``'s docstring, so that a record reads
+the same through ``GET /{object}/{id}?as_of=`` and ``GET /{object}?as_of=`` even when its history is partial
+(no rows at all, update rows without their create, a deletion that left no row, an imported past before the
+create). In short: a field (``deleted_at`` included) holds the ``new_value`` of its newest row at or before
+the instant; else what its oldest later row says it held before (its ``old_value``, or a create's
+``new_value``); else its current value. The record existed if created (``created_at``) or with a row by then,
+and was not deleted by then; ``created_at`` is the record's; ``updated_at`` the latest of its rows, its
+``created_at`` and its ``updated_at`` up to the instant; ``version`` its write change sets up to the instant
+(plus one when the create left no row among them), at least its current version once ``updated_at`` is
+reached. ``reconstruct`` folds one statement's rows in Python: the record's rows at or before the instant on
+``ix_field_history_record`` (tenant, object, record, changed_at, id), oldest first (``id``, a UUIDv7 in
+insertion order, orders changes that share one microsecond), followed by each field's first later row. The
+instant is parsed as the list parses it (a bare date is its midnight, UTC). One difference is of shape, not
+of value: without ``?fields=``, the single read also shows the fields archived since with what they held
+then; a list's rows have the object's current fields, like any list.
 
 **Who may read the past: visibility is decided by the record's owner now, not its owner then.** Every read
 here (change list, ``?as_of=``, durations) and the list's ``?as_of=`` finds the record with today's
@@ -37,12 +45,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit import clock
 from kronos.kit.auth import Principal
 from kronos.kit.errors import FieldError, NotFound, ValidationFailed
+from kronos.kit.records.asof import WRITE_OPS
+from kronos.kit.records.asof import parse_instant as parse_list_instant
 from kronos.kit.records.fields import FieldSpec, FieldType, format_datetime
 from kronos.kit.records.models import FieldHistory, FieldStint
 from kronos.kit.records.objects import ObjectSchema
@@ -56,7 +66,6 @@ from kronos.kit.records.write import read_value
 ERASED = "[erased]"
 SOURCES = ("ui", "api", "import", "workflow", "system")
 DELETED = FieldSpec("deleted_at", "Deleted", FieldType.DATETIME, system=True)
-_WRITE_OPS = ("create", "update", "delete", "restore", "erase")
 
 UserNames = Callable[[AsyncSession, uuid.UUID, Collection[uuid.UUID]], Awaitable[Mapping[uuid.UUID, str]]]
 AuditRecorder = Callable[[AsyncSession, Principal, str, str | None, dict[str, Any] | None], Awaitable[object]]
@@ -97,7 +106,10 @@ def parse_instant(raw: str, path: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise invalid(path, "Give a time zone offset (e.g. Z or +02:00).", "timezone_required")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed off the calendar by its offset
+        raise invalid(path, "Year out of range.", "datetime_parsing") from None
 
 
 # -- loading ----------------------------------------------------------------------------------------------
@@ -151,94 +163,91 @@ class State:
     version: int = 0
 
 
+_MISSING: Any = object()
+_RECORD_KEYS = frozenset({"id", "version", "created_at", "updated_at"})  # the record's, not its history's
+
+
 async def reconstruct(
-    session: AsyncSession, schema: ObjectSchema, tenant_id: uuid.UUID, record_id: uuid.UUID, at: datetime
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    record_id: uuid.UUID,
+    at: datetime,
+    record: Any = None,
 ) -> State | None:
-    """The record's field values at ``at`` (canonical JSON), or None if it did not exist or was deleted."""
-    rows = (
-        await session.execute(
-            select(
-                FieldHistory.field,
-                FieldHistory.op,
-                FieldHistory.new_value,
-                FieldHistory.changed_at,
-                FieldHistory.change_set_id,
-            )
-            .where(*rows_of(schema, tenant_id, record_id), FieldHistory.changed_at <= at)
-            .order_by(FieldHistory.changed_at, FieldHistory.id)
+    """The record's field values at ``at`` (canonical JSON), or None if it did not exist or was deleted:
+    the rule of ``asof``'s docstring. ``record`` is its row (loaded here if not given)."""
+    if record is None:
+        model = schema.model
+        record = await session.scalar(
+            select(model).where(*schema.definition.scope(tenant_id), model.id == record_id)
         )
-    ).all()
-    state = State()
-    existed = created = deleted = False
+        if record is None:
+            return None
+    h = FieldHistory
+    columns = (h.field, h.op, h.old_value, h.new_value, h.changed_at, h.change_set_id, h.id)
+    before = select(*columns, literal(0).label("later")).where(
+        *rows_of(schema, tenant_id, record_id), h.changed_at <= at
+    )
+    ranked = (
+        select(
+            *columns,
+            func.row_number().over(partition_by=h.field, order_by=(h.changed_at, h.id)).label("n"),
+        )
+        .where(*rows_of(schema, tenant_id, record_id), h.changed_at > at)
+        .subquery("ranked")
+    )
+    firsts = select(*(ranked.c[c.key] for c in columns), literal(1).label("later")).where(ranked.c.n == 1)
+    both = union_all(before, firsts).subquery("rows")
+    rows = await session.execute(select(both).order_by(both.c.later, both.c.changed_at, both.c.id))
+    state = State(created_at=record.created_at)
+    existed = record.created_at <= at
+    deleted_at: Any = _MISSING
+    created = False
     change_sets: set[uuid.UUID] = set()
-    for name, op, new, changed_at, change_set_id in rows:
-        if op == "create" and not created:
-            created, state.created_at = True, changed_at
-        existed = existed or op in ("create", "import")
-        if state.created_at is None:
-            state.created_at = changed_at
+    last: datetime | None = None
+    for name, op, old, new, changed_at, change_set_id, _, later in rows:
+        if later:  # each field's first row after ``at``: what it held before, if nothing at or before said
+            if name == DELETED.name:
+                deleted_at = old if deleted_at is _MISSING else deleted_at
+            elif name not in state.values:
+                state.values[name] = new if op == "create" else old
+            continue
+        existed = True
         if name == DELETED.name:
-            deleted = op == "delete"
+            deleted_at = new
         else:
             state.values[name] = new
-        if op in _WRITE_OPS:
+        if op in WRITE_OPS:
             change_sets.add(change_set_id)
-        state.updated_at = changed_at
-    if not existed or deleted:
+            created = created or op == "create"
+        last = changed_at
+    if deleted_at is _MISSING:
+        deleted_at = format_datetime(record.deleted_at) if record.deleted_at is not None else None
+    if not existed or (deleted_at is not None and str(deleted_at) <= format_datetime(at)):
         return None
-    state.version = len(change_sets)
-    if not created:
-        # Only imported past changes so far: other fields held what their next change says they held (the
-        # value the record arrived with, for its create).
-        later = await session.execute(
-            select(FieldHistory.field, FieldHistory.op, FieldHistory.old_value, FieldHistory.new_value)
-            .where(*rows_of(schema, tenant_id, record_id), FieldHistory.changed_at > at)
-            .order_by(FieldHistory.changed_at, FieldHistory.id)
-        )
-        for name, op, old, new in later:
-            if name != DELETED.name and name not in state.values:
-                state.values[name] = new if op == "create" else old
+    for spec in (*schema.fields.values(), *schema.archived.values()):
+        if spec.name not in state.values and spec.name not in _RECORD_KEYS:
+            state.values[spec.name] = read_value(spec, record)  # no row ever changed it
+    reached = record.updated_at <= at
+    moments = (last, record.created_at, record.updated_at)
+    state.updated_at = max(moment for moment in moments if moment is not None and moment <= at)
+    state.version = len(change_sets) + (0 if created else 1)
+    if reached:
+        state.version = max(state.version, record.version)
     return state
-
-
-async def _has_history(
-    session: AsyncSession, schema: ObjectSchema, tenant_id: uuid.UUID, record_id: uuid.UUID
-) -> bool:
-    found = await session.scalar(
-        select(FieldHistory.id).where(*rows_of(schema, tenant_id, record_id)).limit(1)
-    )
-    return found is not None
-
-
-def _without_history(schema: ObjectSchema, record: Any, at: datetime) -> State | None:
-    """A record with no history rows at all (bulk-loaded): its current values since ``created_at``, until
-    ``deleted_at``; ``updated_at`` and ``version`` only once ``at`` reaches its last update. The same rule
-    as the list's ``?as_of=`` (``asof.AsOfCompiler``), so a record reads the same in both."""
-    if record.created_at > at or (record.deleted_at is not None and record.deleted_at <= at):
-        return None
-    specs = (*schema.fields.values(), *schema.archived.values())
-    values = {spec.name: read_value(spec, record) for spec in specs if not spec.system}
-    changed = record.updated_at <= at
-    return State(
-        values=values,
-        created_at=record.created_at,
-        updated_at=record.updated_at if changed else record.created_at,
-        version=record.version if changed else 1,
-    )
 
 
 async def record_as_of(
     service: RecordService, object_name: str, record_id: str, raw_at: str, fields: str | None
 ) -> dict[str, Any]:
     """``GET /{object}/{id}?as_of=``: the record as it was, in the shape of a normal GET."""
-    at = parse_instant(raw_at, "query.as_of")
+    at = parse_list_instant(raw_at, "query.as_of")  # the list's parser: the same strings, the same instant
     service.principal.require(object_name, "read")
     schema = await service.schema(object_name)
     shown = service.projection(schema, fields)
     record = await find_record(service, schema, record_id, live=False)
-    state = await reconstruct(service.session, schema, service.tenant_id, record.id, at)
-    if state is None and not await _has_history(service.session, schema, service.tenant_id, record.id):
-        state = _without_history(schema, record, at)
+    state = await reconstruct(service.session, schema, service.tenant_id, record.id, at, record)
     if state is None:
         raise NotFound(
             f"No {schema.definition.label.lower()} with id '{record_id[:40]}' at {format_datetime(at)}: "

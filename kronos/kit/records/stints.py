@@ -19,12 +19,17 @@ known: that value held since the record's earliest history row (a *seed*).
 **Kept in step** by ``track`` (called once by ``write.write_record``, after the history rows are flushed):
 that incremental rule gives exactly what the definition gives, because the write path only ever appends the
 newest row. Where history is written in the past or rewritten — ``history_write.import_changes`` and
-``history_write.erase`` — the record's stints are rebuilt from its history (``rebuild_record``) with the same
-set-based SQL that the migration uses to backfill the whole table (``rebuild_select``). A test checks that
-rebuilding from history equals what the write path maintained, for random writes.
+``history_write.erase`` — the record's stints are rebuilt from its history (``rebuild_record``) with set-based
+SQL (``rebuild_select``). The migration that backfilled the whole table ran this statement too, and keeps it
+frozen as SQL text (changing this module never changes that revision). A test checks that the engine's
+rebuild and the migration's backfill from history both equal what the write path maintained, for random
+writes; change the definition here and that migration's stints need a new migration to rebuild them.
 
 Which fields: every single-valued select, relation or user field of the object (``is_tracked``), standard or
-custom, system ones included (a deal's ``outcome``). Empty values make no stint.
+custom, system ones included (a deal's ``outcome``), archived custom fields too: archiving hides a field but
+keeps its values, history and stints (a delete still ends them, a restore starts them again), and the
+metadata API never deletes a field nor gives its name to another, so one name's stints are one field's.
+Empty values make no stint.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """field_stints: what the write path keeps equals what history defines (random writes, then the migration's
-own backfill statement rebuilds them and the two are compared), imports and erasures rebuild them, and the
-migration tracks the fields the code declares."""
+own frozen backfill SQL, and the engine's rebuild statement, rebuild them and the three are compared),
+imports and erasures rebuild them, and the migration tracks the fields the code declares."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import random
+import re
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from kronos.kit.db import Database
 from kronos.kit.records import stints
@@ -54,8 +56,22 @@ async def stored(world: World, tenant: uuid.UUID) -> Counter[Stint]:
 
 
 async def rebuilt(world: World, tenant: uuid.UUID) -> Counter[Stint]:
-    """The workspace's stints as the migration's backfill statement makes them from history (then rolled
+    """The workspace's stints as the migration's frozen backfill SQL makes them from history (then rolled
     back: the maintained ones stay)."""
+    db: Database = world.app.state.db
+    async with db.write_sessionmaker() as session:
+        await session.execute(delete(FieldStint))
+        await session.execute(text(_migration()._BACKFILL[db.dialect]))
+        result = Counter(
+            _row(s) for s in await session.scalars(select(FieldStint).where(FieldStint.tenant_id == tenant))
+        )
+        await session.rollback()
+    return result
+
+
+async def rebuilt_by_engine(world: World, tenant: uuid.UUID) -> Counter[Stint]:
+    """The same from the engine's own statement (``stints.rebuild_select``, what ``rebuild_record`` runs
+    after imports and erasures), over the fields the migration tracked."""
     db: Database = world.app.state.db
     pairs = _migration()._STANDARD
     async with db.write_sessionmaker() as session:
@@ -185,6 +201,7 @@ async def test_maintained_stints_equal_stints_rebuilt_from_history(
     assert set(writer.done) >= {"create", "update", "delete", "restore", "import"}, writer.done
     maintained = await stored(world, world.tenant)
     assert maintained == await rebuilt(world, world.tenant)
+    assert maintained == await rebuilt_by_engine(world, world.tenant)  # the engine still agrees with it
     # What the comparison covers: values of every tracked kind, closed, open and zero-length stints.
     fields = {field for _, _, field, _, _, _ in maintained}
     assert {"stage_id", "owner_id", "pipeline_id", "segment"} <= fields
@@ -301,3 +318,21 @@ async def test_another_workspace_keeps_its_own_stints(world: World) -> None:
 def test_the_migration_tracks_what_the_code_declares() -> None:
     """A standard select/relation/user field added in code needs its stints backfilled by a migration."""
     assert sorted(_migration()._STANDARD) == stints.standard_pairs(STANDARD_OBJECTS)
+
+
+def test_the_migration_is_frozen_sql() -> None:
+    """The backfill does not come from the engine's code, which may change after the revision shipped: the
+    module imports nothing of ``kronos.kit.records`` and its SQL names the standard fields it declares."""
+    tree = ast.parse(MIGRATION.read_text())
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert not [name for name in imported if name and name.startswith("kronos.kit.records")], imported
+    migration = _migration()
+    assert set(migration._BACKFILL) == {"sqlite", "postgresql"}
+    for sql in migration._BACKFILL.values():
+        pairs = re.findall(r"SELECT\s+'(\w+)'\s+AS\s+object,\s+'(\w+)'\s+AS\s+field", sql)
+        assert pairs == list(migration._STANDARD)
