@@ -6,7 +6,6 @@
 import {
   DndContext,
   DragOverlay,
-  KeyboardSensor,
   MouseSensor,
   TouchSensor,
   useSensor,
@@ -23,7 +22,15 @@ import { Icon } from "@/ui/Icon";
 import { columnKey, columnQuery } from "./boardApi";
 import { columnFilter, type BoardColumn, type Totals } from "./boardLogic";
 import { BoardColumnView } from "./BoardColumn";
-import { announcements, boardCollisions, columnCoordinates, columnId, KEYBOARD_CODES, SCREEN_READER_INSTRUCTIONS } from "./keyboard";
+import {
+  announcements,
+  boardCollisions,
+  ColumnKeyboardSensor,
+  columnId,
+  KEYBOARD_CODES,
+  SCREEN_READER_INSTRUCTIONS,
+  type ColumnKeyboardOptions,
+} from "./keyboard";
 import { moveCard } from "./moves";
 
 export interface CardContext {
@@ -109,16 +116,21 @@ export function Board(props: BoardProps) {
   const byId = useMemo(() => new Map(columns.map((c) => [columnId(c.value), c])), [columns]);
   const cards = useRef(new Map<string, ActiveCard>());
 
+  const keyboard = useMemo<ColumnKeyboardOptions>(
+    () => ({
+      keyboardCodes: KEYBOARD_CODES,
+      order,
+      columnOf: (card) => {
+        const origin = card.data.current as ActiveCard | undefined;
+        return origin ? columnId(origin.column) : null;
+      },
+    }),
+    [order],
+  );
   const sensors = useSensors(
     useSensor(MouseSensor, { activationConstraint: { distance: 6 } }),
     useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
-    useSensor(KeyboardSensor, {
-      keyboardCodes: KEYBOARD_CODES,
-      coordinateGetter: columnCoordinates(order, (id) => {
-        const origin = cards.current.get(String(id));
-        return origin ? columnId(origin.column) : null;
-      }),
-    }),
+    useSensor(ColumnKeyboardSensor, keyboard),
   );
 
   const forget = (id: string) => {

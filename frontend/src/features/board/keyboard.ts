@@ -1,17 +1,22 @@
 /**
  * Moving a card without a mouse: focus it, Space picks it up, Left/Right carry it to the previous/next column,
- * Space or Enter drops it, Escape puts it back. dnd-kit's KeyboardSensor moves the card to the coordinates we
- * return; we return the top of the neighbouring column, so the drop lands in that column whatever its length.
+ * Space or Enter drops it, Escape puts it back. ColumnKeyboardSensor (below) does the carrying: each arrow puts
+ * the card at the top of the neighbouring column, so the drop lands in that column whatever its length.
  */
 import {
   pointerWithin,
   rectIntersection,
+  type Activators,
   type Announcements,
+  type ClientRect,
   type CollisionDetection,
+  type DraggableNode,
   type KeyboardCodes,
-  type KeyboardCoordinateGetter,
+  type SensorInstance,
+  type SensorProps,
   type UniqueIdentifier,
 } from "@dnd-kit/core";
+import type { KeyboardEvent as ReactKeyboardEvent } from "react";
 
 export const KEYBOARD_CODES: KeyboardCodes = {
   start: ["Space"],
@@ -32,19 +37,124 @@ export function neighbour(order: string[], enabled: (id: string) => boolean, cur
   return null;
 }
 
-/** Left/Right: to the neighbouring column; Up/Down do nothing (a column's order is the server's). */
-export function columnCoordinates(order: string[], origin: (active: UniqueIdentifier) => string | null): KeyboardCoordinateGetter {
-  return (event, { active, context }) => {
-    if (!["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"].includes(event.code)) return undefined;
-    event.preventDefault();
-    const { collisionRect, droppableRects, over } = context;
-    if (!collisionRect || (event.code !== "ArrowLeft" && event.code !== "ArrowRight")) return undefined;
-    const current = over ? String(over.id) : origin(active);
-    const target = neighbour(order, (id) => droppableRects.has(id), current, event.code === "ArrowRight" ? 1 : -1);
-    const rect = target ? droppableRects.get(target) : undefined;
-    if (!rect) return undefined;
-    return { x: rect.left + Math.max(0, (rect.width - collisionRect.width) / 2), y: rect.top + 44 };
+export interface ColumnKeyboardOptions {
+  keyboardCodes?: KeyboardCodes;
+  /** The columns' droppable ids, left to right. */
+  order: string[];
+  /** The droppable id of the column the card is picked up from. */
+  columnOf: (card: DraggableNode) => string | null;
+}
+
+/** How far below a column's top a carried card is put: under the column's header. */
+const BELOW_HEADER = 44;
+
+/**
+ * dnd-kit's KeyboardSensor, reduced to what a board needs and without its two races:
+ * - it starts listening for keys in a `setTimeout` after the pick-up (so that the Space that picked the card up
+ *   does not drop it at once). That timer waits behind the pick-up's rendering and Chromium runs input before
+ *   timers, so an arrow pressed just after "Picked up" was announced was now and then lost: the card stayed and
+ *   only a second press moved it. This sensor listens at once and skips that one Space.
+ * - when the next column is past the board's edge it scrolls the board smoothly and moves the card short of the
+ *   column by the distance scrolled, so the card is over the column only once the scroll has ended. This one
+ *   scrolls the column into view at once and puts the card in it: the next render has it over that column.
+ * Moves start from the column the card was last put in, not from dnd-kit's `over`, which trails a render.
+ */
+export class ColumnKeyboardSensor implements SensorInstance {
+  static activators: Activators<ColumnKeyboardOptions> = [
+    {
+      eventName: "onKeyDown",
+      handler: ({ nativeEvent: event }: ReactKeyboardEvent, { keyboardCodes = KEYBOARD_CODES }, { active }) => {
+        if (!keyboardCodes.start.includes(event.code)) return false;
+        // Space on something inside the card (its menu button) is that thing's, not a pick-up.
+        if (active.activatorNode.current && event.target !== active.activatorNode.current) return false;
+        event.preventDefault();
+        return true;
+      },
+    },
+  ];
+
+  autoScrollEnabled = false;
+  private column: string | null = null;
+  /** Arrows pressed before dnd-kit has measured the card: applied as soon as it has. */
+  private pending: (1 | -1)[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private waited = 0;
+  private readonly document: Document;
+  private readonly window: Window;
+
+  constructor(private readonly props: SensorProps<ColumnKeyboardOptions>) {
+    const target = props.event.target;
+    this.document = target instanceof Node && target.ownerDocument ? target.ownerDocument : document;
+    this.window = this.document.defaultView ?? window;
+    this.document.addEventListener("keydown", this.onKeyDown);
+    this.document.addEventListener("visibilitychange", this.cancel);
+    this.window.addEventListener("resize", this.cancel);
+    props.activeNode.node.current?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+    props.onStart({ x: 0, y: 0 });
+  }
+
+  private readonly onKeyDown = (event: KeyboardEvent) => {
+    // The key that picked the card up reaches the document after this listener was added: it is not a drop.
+    if (event === this.props.event) return;
+    const codes = { ...KEYBOARD_CODES, ...this.props.options.keyboardCodes };
+    if (codes.end.includes(event.code)) {
+      event.preventDefault();
+      this.detach();
+      this.props.onEnd();
+    } else if (codes.cancel.includes(event.code)) {
+      this.cancel(event);
+    } else if (event.code === "ArrowLeft" || event.code === "ArrowRight") {
+      event.preventDefault();
+      this.pending.push(event.code === "ArrowRight" ? 1 : -1);
+      this.flush();
+    } else if (event.code === "ArrowUp" || event.code === "ArrowDown") {
+      // A column's order is the server's: nothing to move, and the page must not scroll under the card either.
+      event.preventDefault();
+    }
   };
+
+  private readonly flush = () => {
+    this.timer = null;
+    const { draggingNodeRect } = this.props.context.current;
+    if (draggingNodeRect) {
+      for (const step of this.pending.splice(0)) this.carry(step, draggingNodeRect);
+    } else if (this.pending.length && this.waited++ < 50) {
+      // The pick-up has not rendered yet (it normally has by the next key): try again after this task.
+      this.timer = setTimeout(this.flush, 10);
+    }
+  };
+
+  /** One column left or right; `card` is the carried card's rect where it was picked up. */
+  private carry(step: 1 | -1, card: ClientRect): void {
+    const { droppableRects, droppableContainers, over } = this.props.context.current;
+    const from = this.column ?? this.props.options.columnOf(this.props.activeNode) ?? (over ? String(over.id) : null);
+    const target = neighbour(this.props.options.order, (id) => droppableRects.has(id), from, step);
+    if (!target) return;
+    // Instantly, so that the rect read next is where the column now is (dnd-kit's rects follow the scroll).
+    droppableContainers.getNodeFor(target)?.scrollIntoView?.({ block: "nearest", inline: "nearest", behavior: "instant" });
+    const rect = droppableRects.get(target);
+    if (!rect) return;
+    this.column = target;
+    // dnd-kit draws the card at its pick-up rect moved by these coordinates.
+    this.props.onMove({
+      x: rect.left + Math.max(0, (rect.width - card.width) / 2) - card.left,
+      y: rect.top + BELOW_HEADER - card.top,
+    });
+  }
+
+  private readonly cancel = (event: Event) => {
+    event.preventDefault();
+    this.detach();
+    this.props.onCancel();
+  };
+
+  private detach(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.pending = [];
+    this.document.removeEventListener("keydown", this.onKeyDown);
+    this.document.removeEventListener("visibilitychange", this.cancel);
+    this.window.removeEventListener("resize", this.cancel);
+  }
 }
 
 /** The pointer's column when there is a pointer; the overlapped column for the keyboard. */
