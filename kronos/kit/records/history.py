@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit import clock
@@ -167,6 +167,24 @@ _MISSING: Any = object()
 _RECORD_KEYS = frozenset({"id", "version", "created_at", "updated_at"})  # the record's, not its history's
 
 
+def _ranked(
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    record_id: uuid.UUID,
+    columns: tuple[Any, ...],
+    when: Any,
+    order: tuple[Any, ...],
+    later: int,
+) -> Any:
+    """Each field's first row of the record's rows matching ``when`` in ``order``, tagged ``later``."""
+    ranked = (
+        select(*columns, func.row_number().over(partition_by=FieldHistory.field, order_by=order).label("n"))
+        .where(*rows_of(schema, tenant_id, record_id), when)
+        .subquery()
+    )
+    return select(*(ranked.c[c.key] for c in columns), literal(later).label("later")).where(ranked.c.n == 1)
+
+
 async def reconstruct(
     session: AsyncSession,
     schema: ObjectSchema,
@@ -184,44 +202,45 @@ async def reconstruct(
         )
         if record is None:
             return None
+    # Per field, its newest row at or before ``at`` and its first row after it: a row per field, not the
+    # record's whole past (a record with 1,000 changes sent them all, and decoding them was most of the read).
     h = FieldHistory
-    columns = (h.field, h.op, h.old_value, h.new_value, h.changed_at, h.change_set_id, h.id)
-    before = select(*columns, literal(0).label("later")).where(
-        *rows_of(schema, tenant_id, record_id), h.changed_at <= at
-    )
-    ranked = (
-        select(
-            *columns,
-            func.row_number().over(partition_by=h.field, order_by=(h.changed_at, h.id)).label("n"),
+    columns = (h.field, h.op, h.old_value, h.new_value, h.changed_at, h.id)
+    past, future = h.changed_at <= at, h.changed_at > at
+    newest = _ranked(schema, tenant_id, record_id, columns, past, (h.changed_at.desc(), h.id.desc()), 0)
+    first = _ranked(schema, tenant_id, record_id, columns, future, (h.changed_at, h.id), 1)
+    both = union_all(newest, first).subquery("rows")
+    # What the whole past up to ``at`` adds up to, on every row (uncorrelated: computed once): how many rows,
+    # its change sets (the version), whether the create is among them, and the last change.
+    writes = h.op.in_(WRITE_OPS)
+    totals = [
+        select(total).where(*rows_of(schema, tenant_id, record_id), past).scalar_subquery()
+        for total in (
+            func.count(),
+            func.count(distinct(case((writes, h.change_set_id)))),
+            func.count(case((writes & (h.op == "create"), 1))),
+            func.max(h.changed_at),
         )
-        .where(*rows_of(schema, tenant_id, record_id), h.changed_at > at)
-        .subquery("ranked")
-    )
-    firsts = select(*(ranked.c[c.key] for c in columns), literal(1).label("later")).where(ranked.c.n == 1)
-    both = union_all(before, firsts).subquery("rows")
-    rows = await session.execute(select(both).order_by(both.c.later, both.c.changed_at, both.c.id))
+    ]
+    rows = (
+        await session.execute(select(both, *totals).order_by(both.c.later, both.c.changed_at, both.c.id))
+    ).all()
+    past_rows, change_sets, creates, last = rows[0][-4:] if rows else (0, 0, 0, None)
     state = State(created_at=record.created_at)
-    existed = record.created_at <= at
+    existed = record.created_at <= at or past_rows > 0
     deleted_at: Any = _MISSING
-    created = False
-    change_sets: set[uuid.UUID] = set()
-    last: datetime | None = None
-    for name, op, old, new, changed_at, change_set_id, _, later in rows:
+    created = creates > 0
+    for name, op, old, new, _, _, later, *_ in rows:
         if later:  # each field's first row after ``at``: what it held before, if nothing at or before said
             if name == DELETED.name:
                 deleted_at = old if deleted_at is _MISSING else deleted_at
             elif name not in state.values:
                 state.values[name] = new if op == "create" else old
             continue
-        existed = True
         if name == DELETED.name:
             deleted_at = new
         else:
             state.values[name] = new
-        if op in WRITE_OPS:
-            change_sets.add(change_set_id)
-            created = created or op == "create"
-        last = changed_at
     if deleted_at is _MISSING:
         deleted_at = format_datetime(record.deleted_at) if record.deleted_at is not None else None
     if not existed or (deleted_at is not None and str(deleted_at) <= format_datetime(at)):
@@ -232,7 +251,7 @@ async def reconstruct(
     reached = record.updated_at <= at
     moments = (last, record.created_at, record.updated_at)
     state.updated_at = max(moment for moment in moments if moment is not None and moment <= at)
-    state.version = len(change_sets) + (0 if created else 1)
+    state.version = int(change_sets) + (0 if created else 1)
     if reached:
         state.version = max(state.version, record.version)
     return state
