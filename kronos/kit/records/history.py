@@ -43,9 +43,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit import clock
@@ -167,22 +168,49 @@ _MISSING: Any = object()
 _RECORD_KEYS = frozenset({"id", "version", "created_at", "updated_at"})  # the record's, not its history's
 
 
-def _ranked(
-    schema: ObjectSchema,
-    tenant_id: uuid.UUID,
-    record_id: uuid.UUID,
-    columns: tuple[Any, ...],
-    when: Any,
-    order: tuple[Any, ...],
-    later: int,
-) -> Any:
+def _ranked(columns: tuple[Any, ...], when: Any, order: tuple[Any, ...], later: int) -> Any:
     """Each field's first row of the record's rows matching ``when`` in ``order``, tagged ``later``."""
+    h = FieldHistory
     ranked = (
-        select(*columns, func.row_number().over(partition_by=FieldHistory.field, order_by=order).label("n"))
-        .where(*rows_of(schema, tenant_id, record_id), when)
+        select(*columns, func.row_number().over(partition_by=h.field, order_by=order).label("n"))
+        .where(*_ROWS_OF, when)
         .subquery()
     )
     return select(*(ranked.c[c.key] for c in columns), literal(later).label("later")).where(ranked.c.n == 1)
+
+
+_ROWS_OF = (
+    FieldHistory.tenant_id == bindparam("tenant_id", type_=FieldHistory.tenant_id.type),
+    FieldHistory.object == bindparam("object", type_=FieldHistory.object.type),
+    FieldHistory.record_id == bindparam("record_id", type_=FieldHistory.record_id.type),
+)
+
+
+@cache
+def _as_of_statement() -> Any:
+    """The one statement of ``reconstruct``, built once (building it per request cost more than running it):
+    per field, its newest row at or before ``at`` and its first row after it — a row per field, not the
+    record's whole past — and, on every row, what the whole past up to ``at`` adds up to (uncorrelated
+    subqueries, computed once): how many rows, its change sets (the version), whether the create is among
+    them, and the last change."""
+    h = FieldHistory
+    at = bindparam("at", type_=h.changed_at.type)
+    columns = (h.field, h.op, h.old_value, h.new_value, h.changed_at, h.id)
+    past, future = h.changed_at <= at, h.changed_at > at
+    newest = _ranked(columns, past, (h.changed_at.desc(), h.id.desc()), 0)
+    first = _ranked(columns, future, (h.changed_at, h.id), 1)
+    both = union_all(newest, first).subquery("rows")
+    writes = h.op.in_(WRITE_OPS)
+    totals = [
+        select(total).where(*_ROWS_OF, past).scalar_subquery()
+        for total in (
+            func.count(),
+            func.count(distinct(case((writes, h.change_set_id)))),
+            func.count(case((writes & (h.op == "create"), 1))),
+            func.max(h.changed_at),
+        )
+    ]
+    return select(both, *totals).order_by(both.c.later, both.c.changed_at, both.c.id)
 
 
 async def reconstruct(
@@ -202,29 +230,8 @@ async def reconstruct(
         )
         if record is None:
             return None
-    # Per field, its newest row at or before ``at`` and its first row after it: a row per field, not the
-    # record's whole past (a record with 1,000 changes sent them all, and decoding them was most of the read).
-    h = FieldHistory
-    columns = (h.field, h.op, h.old_value, h.new_value, h.changed_at, h.id)
-    past, future = h.changed_at <= at, h.changed_at > at
-    newest = _ranked(schema, tenant_id, record_id, columns, past, (h.changed_at.desc(), h.id.desc()), 0)
-    first = _ranked(schema, tenant_id, record_id, columns, future, (h.changed_at, h.id), 1)
-    both = union_all(newest, first).subquery("rows")
-    # What the whole past up to ``at`` adds up to, on every row (uncorrelated: computed once): how many rows,
-    # its change sets (the version), whether the create is among them, and the last change.
-    writes = h.op.in_(WRITE_OPS)
-    totals = [
-        select(total).where(*rows_of(schema, tenant_id, record_id), past).scalar_subquery()
-        for total in (
-            func.count(),
-            func.count(distinct(case((writes, h.change_set_id)))),
-            func.count(case((writes & (h.op == "create"), 1))),
-            func.max(h.changed_at),
-        )
-    ]
-    rows = (
-        await session.execute(select(both, *totals).order_by(both.c.later, both.c.changed_at, both.c.id))
-    ).all()
+    params = {"tenant_id": tenant_id, "object": schema.name, "record_id": record_id, "at": at}
+    rows = (await session.execute(_as_of_statement(), params)).all()
     past_rows, change_sets, creates, last = rows[0][-4:] if rows else (0, 0, 0, None)
     state = State(created_at=record.created_at)
     existed = record.created_at <= at or past_rows > 0
