@@ -219,17 +219,10 @@ async def reconstruct(
     tenant_id: uuid.UUID,
     record_id: uuid.UUID,
     at: datetime,
-    record: Any = None,
+    record: Any,
 ) -> State | None:
     """The record's field values at ``at`` (canonical JSON), or None if it did not exist or was deleted:
-    the rule of ``asof``'s docstring. ``record`` is its row (loaded here if not given)."""
-    if record is None:
-        model = schema.model
-        record = await session.scalar(
-            select(model).where(*schema.definition.scope(tenant_id), model.id == record_id)
-        )
-        if record is None:
-            return None
+    the rule of ``asof``'s docstring. ``record`` is its row, as the caller found it."""
     params = {"tenant_id": tenant_id, "object": schema.name, "record_id": record_id, "at": at}
     rows = (await session.execute(_as_of_statement(), params)).all()
     past_rows, change_sets, creates, last = rows[0][-4:] if rows else (0, 0, 0, None)

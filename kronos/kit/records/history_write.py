@@ -54,7 +54,7 @@ async def revert(
     service.principal.require(object_name, "update")
     schema = await service.schema(object_name)
     record = await find_record(service, schema, record_id, live=True)
-    state = await reconstruct(service.session, schema, service.tenant_id, record.id, at)
+    state = await reconstruct(service.session, schema, service.tenant_id, record.id, at, record)
     if state is None:
         raise invalid(
             "body.as_of", "The record did not exist (or was deleted) at that instant.", "not_existing"
