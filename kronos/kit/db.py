@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+from pydantic_core import from_json
 from sqlalchemy import ColumnElement, Text, cast, event, func, literal, text, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -140,7 +141,9 @@ def configure_sqlite(engine: AsyncEngine, *, begin: str = "BEGIN", foreign_keys:
 
 def create_engine(settings: Settings, *, for_writes: bool) -> AsyncEngine:
     url = make_url(settings.effective_database_url)
-    kwargs: dict[str, Any] = {"echo": settings.db_echo}
+    # JSON columns are decoded by pydantic-core's parser: same values as the standard library's, about four
+    # times faster, which a list page of 50 records with two JSON columns each notices.
+    kwargs: dict[str, Any] = {"echo": settings.db_echo, "json_deserializer": from_json}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             settings.data_dir.mkdir(parents=True, exist_ok=True)
