@@ -101,12 +101,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(EdgeMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes)
     app.include_router(health.router)
+    # First among the API routers: most requests are for records (see kronos.kit.records.paths).
+    include_record_engine(app)
     _install_identity(app)
     app.include_router(dead_letters_router)
     include_access(app)
     include_crm(app)
-    # Keep last among the API routers: /api/v1/{object} would otherwise shadow routes included after it.
-    include_record_engine(app)
     _mount_web_app(app)
     return app
 
@@ -126,7 +126,7 @@ def include_access(app: FastAPI) -> None:
 
 
 def include_crm(app: FastAPI) -> None:
-    """CRM routes beyond the generic object routes (lead status and conversion); before the engine's."""
+    """CRM routes beyond the generic object routes: lead status and conversion."""
     from kronos.modules.crm.router import router as crm_router
 
     app.include_router(crm_router)

@@ -113,3 +113,11 @@ async def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+# What a route that resolves the principal itself (``authenticate``) declares in OpenAPI instead.
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"HTTPBearer": []}]
+
+
+async def authenticate(request: Request) -> Principal:
+    """``CurrentPrincipal`` for a route that skips dependency injection (the record list, the hottest route:
+    FastAPI's dependency and parameter solving cost it about a sixth of its CPU time)."""
+    return await get_principal(request, await _bearer(request))

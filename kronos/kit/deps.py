@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -75,7 +76,9 @@ async def get_write_session(request: Request) -> AsyncIterator[WriteSession]:
             _unshare(request, session)
 
 
-async def get_read_session(request: Request) -> AsyncIterator[ReadSession]:
+@asynccontextmanager
+async def request_read_session(request: Request) -> AsyncIterator[ReadSession]:
+    """``ReadDbSession`` for a route that opens it itself (a hot route that skips dependency injection)."""
     async with get_database(request).read_sessionmaker() as session:
         await bind_tenant(session, _request_tenant(request))
         _share(request, session)
@@ -83,6 +86,11 @@ async def get_read_session(request: Request) -> AsyncIterator[ReadSession]:
             yield session
         finally:
             _unshare(request, session)
+
+
+async def get_read_session(request: Request) -> AsyncIterator[ReadSession]:
+    async with request_read_session(request) as session:
+        yield session
 
 
 DbSession = Annotated[WriteSession, Depends(get_write_session, scope="function")]

@@ -71,7 +71,7 @@ def _check_params(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if _CONDITION.match(k)}
 
 
-@router.get("/{object}/aggregate", response_model=AggregateResult, responses=_ERRORS)
+@router.get("/{object:api_object}/aggregate", response_model=AggregateResult, responses=_ERRORS)
 async def aggregate_records(
     object: str,
     request: Request,

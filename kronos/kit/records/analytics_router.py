@@ -1,7 +1,7 @@
 """HTTP for the history analytics: time in state and funnels over any object's select/relation/user field.
 
-Included by ``include_record_routes`` before the generic ``/api/v1/{object}`` routes, which would otherwise
-take ``/api/v1/analytics/...`` for an object named "analytics".
+"analytics" is a reserved segment (``kronos.kit.records.paths``): the generic ``/api/v1/{object}`` routes,
+matched first, leave ``/api/v1/analytics/...`` to these.
 """
 
 from __future__ import annotations

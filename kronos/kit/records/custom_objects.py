@@ -25,11 +25,12 @@ from kronos.kit.records.objects import (
     bump_schema_version,
     custom_definition,
 )
+from kronos.kit.records.paths import RESERVED_SEGMENTS
 
 MAX_CUSTOM_OBJECTS = 200
 OBJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 # Names the API or the engine use for something else, besides the first segment of every /api/v1 route.
-_RESERVED = frozenset({"batch", "metadata", "objects", "records", "search", "graphql", "users", "me"})
+_RESERVED = RESERVED_SEGMENTS
 
 
 class ObjectCreate(BaseModel):

@@ -127,7 +127,7 @@ class Imported(BaseModel):
     imported: int
 
 
-@router.get("/{object}/{id}/history", response_model=HistoryPage, responses=_READ_ERRORS)
+@router.get("/{object:api_object}/{id}/history", response_model=HistoryPage, responses=_READ_ERRORS)
 async def record_history(
     object: str,
     id: str,
@@ -152,7 +152,7 @@ async def record_history(
     return await history.list_history(service, history.Hooks.of(request.app.state), object, id, query)
 
 
-@router.get("/{object}/{id}/durations", response_model=Durations, responses=_READ_ERRORS)
+@router.get("/{object:api_object}/{id}/durations", response_model=Durations, responses=_READ_ERRORS)
 async def record_durations(
     object: str,
     id: str,
@@ -170,7 +170,7 @@ async def record_durations(
     return await history.durations(service, history.Hooks.of(request.app.state), object, id, field)
 
 
-@router.post("/{object}/{id}/revert", response_model=Record, responses=_WRITE_ERRORS)
+@router.post("/{object:api_object}/{id}/revert", response_model=Record, responses=_WRITE_ERRORS)
 async def revert_record(
     object: str,
     id: str,
@@ -192,7 +192,7 @@ async def revert_record(
     return await _serialize(service, object, result, response)
 
 
-@router.post("/{object}/{id}/erase", response_model=Erased, responses=_READ_ERRORS)
+@router.post("/{object:api_object}/{id}/erase", response_model=Erased, responses=_READ_ERRORS)
 async def erase_record(
     object: str,
     id: str,
@@ -213,7 +213,7 @@ async def erase_record(
 
 
 @router.post(
-    "/{object}/{id}/history/import",
+    "/{object:api_object}/{id}/history/import",
     status_code=status.HTTP_201_CREATED,
     response_model=Imported,
     responses=_READ_ERRORS,

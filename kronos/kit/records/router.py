@@ -1,7 +1,7 @@
 """HTTP for the record engine: object metadata and one set of routes serving every object.
 
-``/api/v1/{object}`` matches any first path segment, so ``include_record_routes`` must run after every other
-``/api/v1`` router has been included (the app factory calls it last).
+``/api/v1/{object:api_object}`` matches any first path segment but those other routes use
+(``kronos.kit.records.paths``), so the app factory includes these routes first.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import JSONResponse
 
-from kronos.kit.auth import CurrentPrincipal, Principal
-from kronos.kit.deps import DbSession, ReadDbSession
+from kronos.kit.auth import BEARER_SECURITY, CurrentPrincipal, Principal, authenticate
+from kronos.kit.deps import DbSession, ReadDbSession, request_read_session
 from kronos.kit.errors import (
     BadRequest,
     FieldError,
@@ -31,8 +32,8 @@ from kronos.kit.records.query import reject_unknown_parameters
 from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
 from kronos.kit.records.write import DuplicateValue, StillReferenced, VersionMismatch, WriteResult
 
-_LIST_PARAMS = {"filter", "sort", "after", "limit", "fields", "count", "expand"}
 _BRACKET_KEY = re.compile(r"^[^\[\]]+\[[^\[\]]*\]$")
+_FILTER_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}\[[a-z_]+\]$")
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
@@ -112,72 +113,103 @@ _BATCH_ERRORS = responses(
 records_router = APIRouter(prefix="/api/v1", tags=["records"])
 
 
-@records_router.get(
-    "/{object}", response_model=RecordList, response_model_exclude_unset=True, responses=_READ_ERRORS
-)
-async def list_records(
-    object: str,
-    request: Request,
-    session: ReadDbSession,
-    registry: Registry,
-    principal: CurrentPrincipal,
-    filter: Annotated[
-        str | None, Query(description="JSON filter tree: {field, op, value} / {and|or: [...]}")
-    ] = None,
-    sort: Annotated[str | None, Query(description="Comma-separated fields, '-' for descending")] = None,
-    after: Annotated[str | None, Query(description="The next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    fields: Annotated[str | None, Query(description="Comma-separated fields to return")] = None,
-    count: bool = False,
-    expand: Annotated[
-        str | None,
-        Query(description="Comma-separated relation fields whose records to include under `_expanded`"),
-    ] = None,
-    as_of: Annotated[
-        str | None, Query(description="ISO 8601 instant: the list (values, filters, sort) as it was then")
-    ] = None,
-) -> Response:
-    """List records of an object. Besides ``filter``, any ``<field>[<op>]=<value>`` query parameter filters
-    (e.g. ``?name[starts_with]=Ac&industry[in]=software,retail``); operators: eq, neq, lt, lte, gt, gte, in,
-    not_in, contains, starts_with, is_null, between. Pages are keyset cursors: follow ``next_cursor``.
-    With ``as_of``, the records that existed (not deleted) then, with the values they had then, filtered and
-    sorted on those values; record visibility follows today's owner."""
-    unknown = [
-        k for k in request.query_params if k not in {*_LIST_PARAMS, "as_of"} and not _BRACKET_KEY.match(k)
+class ListQuery(BaseModel):
+    """The list route's query parameters, ``<field>[<op>]`` filters aside: validated in one pass."""
+
+    filter: str | None = Field(
+        default=None, description="JSON filter tree: {field, op, value} / {and|or: [...]}"
+    )
+    sort: str | None = Field(default=None, description="Comma-separated fields, '-' for descending")
+    after: str | None = Field(default=None, description="The next_cursor of the previous page")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Records per page")
+    fields: str | None = Field(default=None, description="Comma-separated fields to return")
+    count: bool = Field(default=False, description="Also return `total`, the rows matching the filters")
+    expand: str | None = Field(
+        default=None, description="Comma-separated relation fields whose records to include under `_expanded`"
+    )
+    as_of: str | None = Field(
+        default=None, description="ISO 8601 instant: the list (values, filters, sort) as it was then"
+    )
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """OpenAPI query parameters of ``model``'s fields, as FastAPI writes those it validates itself."""
+    properties = model.model_json_schema()["properties"]
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": properties[name]["description"],
+            "schema": properties[name],
+        }
+        for name in model.model_fields
     ]
+
+
+def _list_query(request: Request) -> tuple[ListQuery, dict[str, str]]:
+    """The validated parameters and the ``<field>[<op>]`` filters; 422 (as FastAPI gives) for bad ones."""
+    query = request.query_params
+    unknown = [k for k in query if k not in ListQuery.model_fields and not _BRACKET_KEY.match(k)]
     reject_unknown_parameters(unknown)
-    conditions = {k: v for k, v in request.query_params.items() if _BRACKET_KEY.match(k)}
+    conditions = {k: v for k, v in query.items() if _BRACKET_KEY.match(k)}
     for key in conditions:
-        if not re.match(r"^[a-z][a-z0-9_]{0,62}\[[a-z_]+\]$", key):
+        if not _FILTER_KEY.match(key):
             raise ValidationFailed(
                 f"query.{key[:40]}: expected <field>[<operator>].",
                 errors=[
                     FieldError(path=f"query.{key[:40]}", message="Bad filter key.", type="invalid_filter")
                 ],
             )
-    service = _service(request, session, registry, principal)
-    await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
-    params = ListParams(
-        filter=filter,
-        conditions=conditions,
-        sort=sort,
-        after=after,
-        limit=limit,
-        fields=fields,
-        count=count,
-        expand=expand,
-    )
-    if as_of is not None and expand:
-        raise _expand_with_as_of()
-    if as_of is not None:
-        from kronos.kit.records.asof import list_as_of
+    try:
+        params = ListQuery.model_validate({k: v for k, v in query.items() if k in ListQuery.model_fields})
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from None
+    return params, conditions
 
-        page = await list_as_of(service, object, params, as_of)
-    else:
-        page = await service.list(object, params)
+
+@records_router.get(
+    "/{object:api_object}",
+    response_model=RecordList,
+    response_model_exclude_unset=True,
+    responses=_READ_ERRORS,
+    openapi_extra={"parameters": _query_parameters(ListQuery), "security": BEARER_SECURITY},
+)
+async def list_records(object: str, request: Request) -> Response:
+    """List records of an object. Besides ``filter``, any ``<field>[<op>]=<value>`` query parameter filters
+    (e.g. ``?name[starts_with]=Ac&industry[in]=software,retail``); operators: eq, neq, lt, lte, gt, gte, in,
+    not_in, contains, starts_with, is_null, between. Pages are keyset cursors: follow ``next_cursor``.
+    With ``as_of``, the records that existed (not deleted) then, with the values they had then, filtered and
+    sorted on those values; record visibility follows today's owner."""
+    # The hottest route resolves its session, principal and parameters itself, in the order the dependencies
+    # would (session, principal: 401 before any 422), without FastAPI's per-request dependency solving.
+    async with request_read_session(request) as session:
+        principal = await authenticate(request)
+        query, conditions = _list_query(request)
+        registry: ObjectRegistry = request.app.state.objects
+        service = _service(request, session, registry, principal)
+        await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
+        params = ListParams(
+            filter=query.filter,
+            conditions=conditions,
+            sort=query.sort,
+            after=query.after,
+            limit=query.limit,
+            fields=query.fields,
+            count=query.count,
+            expand=query.expand,
+        )
+        if query.as_of is not None and query.expand:
+            raise _expand_with_as_of()
+        if query.as_of is not None:
+            from kronos.kit.records.asof import list_as_of
+
+            page = await list_as_of(service, object, params, query.as_of)
+        else:
+            page = await service.list(object, params)
     # Serialized once, straight from the page: a returned Response skips FastAPI's validation against
     # RecordList, which still documents the body in OpenAPI.
-    return Response(page.to_json(with_total=count), media_type="application/json")
+    return Response(page.to_json(with_total=query.count), media_type="application/json")
 
 
 async def _serialize(service: RecordService, object: str, result: WriteResult, response: Response) -> Record:
@@ -187,7 +219,7 @@ async def _serialize(service: RecordService, object: str, result: WriteResult, r
 
 
 @records_router.post(
-    "/{object}", status_code=status.HTTP_201_CREATED, response_model=Record, responses=_POST_ERRORS
+    "/{object:api_object}", status_code=status.HTTP_201_CREATED, response_model=Record, responses=_POST_ERRORS
 )
 async def create_record(
     object: str,
@@ -215,7 +247,7 @@ async def create_record(
     return out
 
 
-@records_router.post("/{object}/batch", response_model=BatchResult, responses=_BATCH_ERRORS)
+@records_router.post("/{object:api_object}/batch", response_model=BatchResult, responses=_BATCH_ERRORS)
 async def batch_records(
     object: str,
     request: Request,
@@ -246,7 +278,7 @@ async def batch_records(
     return JSONResponse(out)
 
 
-@records_router.get("/{object}/{id}", responses=_READ_ERRORS)
+@records_router.get("/{object:api_object}/{id}", responses=_READ_ERRORS)
 async def get_record(
     object: str,
     id: str,
@@ -292,7 +324,7 @@ async def _update(
     return await _serialize(service, object, result, response)
 
 
-@records_router.patch("/{object}/{id}", responses=_WRITE_ERRORS)
+@records_router.patch("/{object:api_object}/{id}", responses=_WRITE_ERRORS)
 async def update_record(
     object: str,
     id: str,
@@ -308,7 +340,7 @@ async def update_record(
     return await _update(object, id, request, response, session, registry, principal, body, if_match, False)
 
 
-@records_router.put("/{object}/{id}", responses=_WRITE_ERRORS)
+@records_router.put("/{object:api_object}/{id}", responses=_WRITE_ERRORS)
 async def replace_record(
     object: str,
     id: str,
@@ -324,7 +356,9 @@ async def replace_record(
     return await _update(object, id, request, response, session, registry, principal, body, if_match, True)
 
 
-@records_router.delete("/{object}/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=_WRITE_ERRORS)
+@records_router.delete(
+    "/{object:api_object}/{id}", status_code=status.HTTP_204_NO_CONTENT, responses=_WRITE_ERRORS
+)
 async def delete_record(
     object: str,
     id: str,
@@ -342,7 +376,7 @@ async def delete_record(
 
 
 @records_router.post(
-    "/{object}/{id}/purge",
+    "/{object:api_object}/{id}/purge",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=responses(Unauthorized, Forbidden, NotFound, StillReferenced),
@@ -364,7 +398,7 @@ async def purge_record(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@records_router.post("/{object}/{id}/restore", response_model=Record, responses=_POST_ERRORS)
+@records_router.post("/{object:api_object}/{id}/restore", response_model=Record, responses=_POST_ERRORS)
 async def restore_record(
     object: str,
     id: str,
@@ -388,26 +422,27 @@ async def restore_record(
 
 
 def include_record_routes(app: FastAPI, definitions: list[ObjectDefinition]) -> None:
-    """Serve ``definitions`` through the engine. Call after including every other ``/api/v1`` router:
-    ``/api/v1/{object}`` would otherwise answer for paths like ``/api/v1/roles``."""
-    from kronos.kit.records.metadata_router import router as metadata_router
+    """Serve ``definitions`` through the engine. The app includes these routes before its other ``/api/v1``
+    routers, so requests for records are routed first; ``{object:api_object}`` leaves the other routers'
+    first segments to them (``kronos.kit.records.paths``)."""
+    from kronos.kit.records import (
+        aggregate_router,
+        analytics_router,
+        history_router,
+        metadata_router,
+        openapi,
+        since,
+        views_router,
+    )
 
     app.state.objects = ObjectRegistry(definitions)
-    app.include_router(metadata_router)
-    from kronos.kit.records import openapi, views_router  # before records_router, which would shadow them
-
-    app.include_router(views_router.views_router)
-    app.include_router(openapi.openapi_router)
-    from kronos.kit.records import history_router  # /{object}/{id}/history etc., before records_router
-
-    app.include_router(history_router.router)
-    from kronos.kit.records import analytics_router  # /analytics/..., before records_router
-
-    app.include_router(analytics_router.router)
-    from kronos.kit.records import since  # /{object}/since, before records_router's /{object}/{id}
-
+    # /{object}/since and /{object}/aggregate before records_router's /{object}/{id}, which would read them
+    # as ids; the rest have paths records_router cannot match.
     app.include_router(since.router)
-    from kronos.kit.records import aggregate_router  # /{object}/aggregate, before /{object}/{id}
-
     app.include_router(aggregate_router.router)
     app.include_router(records_router)
+    app.include_router(history_router.router)
+    app.include_router(analytics_router.router)
+    app.include_router(metadata_router.router)
+    app.include_router(views_router.views_router)
+    app.include_router(openapi.openapi_router)

@@ -138,7 +138,7 @@ def _instant(changed_at: datetime | None, created_at: datetime) -> str:
 
 
 @router.get(
-    "/{object}/since",
+    "/{object:api_object}/since",
     response_model=SinceList,
     responses=responses(Unauthorized, Forbidden, NotFound, ValidationFailed),
 )
