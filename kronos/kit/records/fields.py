@@ -186,11 +186,25 @@ class FieldSpec:
         return value
 
 
+_ISO_UTC = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
+
+
 def format_datetime(value: datetime) -> str:
-    """Fixed-width UTC ISO 8601 with microseconds: text order is time order."""
+    """Fixed-width UTC ISO 8601 with microseconds: text order is time order.
+
+    Formatted from the fields: ``isoformat`` on an aware value costs twice as much (it asks the zone for
+    its offset), and a list page formats a hundred instants."""
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return _ISO_UTC % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
 
 
 def _text(spec: FieldSpec, value: Any, default_max: int = TEXT_MAX) -> str:

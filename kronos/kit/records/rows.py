@@ -6,15 +6,15 @@ page, each walking that chain of type checks. Here the decision is taken once pe
 SQL type, which fixes the Python type the driver hands back: text, numbers, booleans and JSON pass through,
 UUIDs become strings, instants become ``format_datetime`` text, and anything else still goes through
 ``from_column``, so the output is the same value for value. Rows are read by position, in the order of the
-columns ``row_columns`` selects, which skips attribute lookups by name.
+columns ``row_columns`` selects, which skips attribute lookups by name, by one generated function per plan
+and projection that builds a record as a single dict display.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Uuid
@@ -38,13 +38,6 @@ class _Field:
     is_list: bool
 
 
-def _instant(value: datetime) -> str:
-    """``format_datetime``, without its copy of the value for the usual case: the driver's UTC instants."""
-    if value.tzinfo is UTC:
-        return value.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
-    return format_datetime(value)
-
-
 def _sql_type(column: Any) -> Any:
     kind = column.type
     return kind.impl if isinstance(kind, TypeDecorator) else kind
@@ -60,7 +53,7 @@ def _plan_field(spec: FieldSpec, positions: dict[str, int], table: Any) -> _Fiel
     if isinstance(sql_type, Uuid):
         return _Field(spec.name, _CONVERT, index, str, spec.is_list)
     if isinstance(sql_type, DateTime):
-        return _Field(spec.name, _CONVERT, index, _instant, spec.is_list)
+        return _Field(spec.name, _CONVERT, index, format_datetime, spec.is_list)
     if isinstance(sql_type, String | Integer | Boolean | JSON):
         return _Field(spec.name, _PASS, index, None, spec.is_list)
     return _Field(spec.name, _CONVERT, index, spec.from_column, spec.is_list)
@@ -85,6 +78,52 @@ def _columns(schema: ObjectSchema) -> list[Any]:
 class _Plan:
     columns: list[Any]
     fields: list[_Field]
+    # Record functions by the set of fields shown (a projection); few per plan, bounded.
+    functions: dict[frozenset[str], Callable[[Sequence[Any]], dict[str, Any]]] = field(default_factory=dict)
+
+    def record_function(self, shown: set[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        key = frozenset(shown)
+        function = self.functions.get(key)
+        if function is None:
+            function = _record_function([f for f in self.fields if f.name in shown])
+            if len(self.functions) < _FUNCTIONS_PER_PLAN:
+                self.functions[key] = function
+        return function
+
+
+_FUNCTIONS_PER_PLAN: Final = 32
+
+
+def _record_function(fields: list[_Field]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """A function turning one row into one record: a single dict display, each field's conversion decided
+    here once instead of for every value of every row (as ``dataclasses`` writes an ``__init__``).
+
+    Only integers (column positions) and ``repr`` of field names (API names, ``[a-z][a-z0-9_]*``) go into
+    the source; the conversions are passed in by name."""
+    namespace: dict[str, Any] = {"_get_custom": _get_custom}
+    entries = []
+    for n, spec in enumerate(fields):
+        if spec.kind == _PASS:
+            value = f"row[{spec.index}]"
+        elif spec.kind == _CONVERT:
+            namespace[f"convert{n}"] = spec.convert
+            value = f"(None if (v := row[{spec.index}]) is None else convert{n}(v))"
+        elif spec.kind == _CUSTOM:
+            value = f"_get_custom(row[{spec.index}], {spec.name!r})"
+        else:
+            namespace[f"convert{n}"] = spec.convert
+            value = f"convert{n}(row)"
+        if spec.is_list:
+            value = f"([] if (w := {value}) is None else w)"
+        entries.append(f"{spec.name!r}: {value}")
+    source = f"def record(row):\n    return {{{', '.join(entries)}}}\n"
+    exec(compile(source, "<kronos.kit.records.rows>", "exec"), namespace)
+    function: Callable[[Sequence[Any]], dict[str, Any]] = namespace["record"]
+    return function
+
+
+def _get_custom(custom: dict[str, Any] | None, name: str) -> Any:
+    return None if custom is None else custom.get(name)
 
 
 def _plan(schema: ObjectSchema) -> _Plan:
@@ -123,22 +162,5 @@ def serialize_rows(
     schema: ObjectSchema, rows: Iterable[Sequence[Any]], shown: set[str], *, cache: bool = True
 ) -> list[dict[str, Any]]:
     """Rows of ``select(*row_columns(schema))`` as API records, with the fields in ``shown``."""
-    fields = [f for f in plan_for(schema, cache=cache).fields if f.name in shown]
-    items: list[dict[str, Any]] = []
-    for row in rows:
-        item: dict[str, Any] = {}
-        for field in fields:
-            kind = field.kind
-            if kind == _PASS:
-                value = row[field.index]
-            elif kind == _CONVERT:
-                value = row[field.index]
-                if value is not None:
-                    value = field.convert(value)  # type: ignore[misc]
-            elif kind == _CUSTOM:
-                value = (row[field.index] or {}).get(field.name)
-            else:
-                value = field.convert(row)  # type: ignore[misc]
-            item[field.name] = [] if value is None and field.is_list else value
-        items.append(item)
-    return items
+    record = plan_for(schema, cache=cache).record_function(shown)
+    return [record(row) for row in rows]
