@@ -151,6 +151,7 @@ class QueryCompiler:
         self.readable = readable
         self.dialect = dialect
         self.model = schema.model
+        self.columns = schema.model.__table__.c
 
     def field(self, name: str, path: str) -> FieldSpec:
         spec = self.schema.fields.get(name)
@@ -162,7 +163,9 @@ class QueryCompiler:
     # -- expressions -----------------------------------------------------------------------------------
     def column(self, spec: FieldSpec) -> Any:
         if spec.column is not None:
-            return getattr(self.model, spec.column)
+            # The table's column, not the mapped attribute: the same SQL, and an expression on it is built
+            # (and its cache key computed) without the ORM's annotations, which cost more than the page.
+            return self.columns[spec.column]
         element = self.model.custom[spec.name]
         if spec.is_list or spec.type == FieldType.CURRENCY:
             return element
