@@ -163,8 +163,8 @@ class QueryCompiler:
     # -- expressions -----------------------------------------------------------------------------------
     def column(self, spec: FieldSpec) -> Any:
         if spec.column is not None:
-            # The table's column, not the mapped attribute: the same SQL, and an expression on it is built
-            # (and its cache key computed) without the ORM's annotations, which cost more than the page.
+            # The table's column, not the mapped attribute: the same SQL, built (and its cache key computed)
+            # without the ORM's annotations.
             return self.columns[spec.column]
         element = self.model.custom[spec.name]
         if spec.is_list or spec.type == FieldType.CURRENCY:
