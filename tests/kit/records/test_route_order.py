@@ -32,7 +32,7 @@ def _concrete(path: str) -> str:
 
 def _engine_match(method: str, path: str) -> str | None:
     for route in ENGINE_ROUTES:
-        if method in route.methods and route.path_regex.match(path):
+        if method in (route.methods or ()) and route.path_regex.match(path):
             return route.path
     return None
 
