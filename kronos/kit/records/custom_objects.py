@@ -29,8 +29,6 @@ from kronos.kit.records.paths import RESERVED_SEGMENTS
 
 MAX_CUSTOM_OBJECTS = 200
 OBJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
-# Names the API or the engine use for something else, besides the first segment of every /api/v1 route.
-_RESERVED = RESERVED_SEGMENTS
 
 
 class ObjectCreate(BaseModel):
@@ -79,7 +77,8 @@ async def create_object(
 ) -> ObjectDefinition:
     principal.require_admin()
     tenant_id = principal.tenant_id
-    if body.api_name in _RESERVED or body.api_name in set(route_names):
+    # The paths' reserved segments, and the first segment of every /api/v1 route.
+    if body.api_name in RESERVED_SEGMENTS or body.api_name in set(route_names):
         raise _taken("body.api_name", f"'{body.api_name}' is used by the API itself; choose another name.")
     singular = body.singular or _singular(body.api_name)
     rows = (
