@@ -35,6 +35,8 @@ from run import workspace
 WARMUP = 200
 
 
+# One request straight into the ASGI app, by hand rather than through httpx's ASGITransport: the counted
+# instructions should be the app's, not a client's.
 async def _call(
     app: Any, method: str, url: str, headers: dict[str, str], body: bytes = b""
 ) -> tuple[int, bytes]:
