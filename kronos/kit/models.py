@@ -52,6 +52,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        # asyncpg already hands timestamptz back aware and in UTC: nothing to do per value, and a list page
+        # reads a hundred of them.
+        if dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
+
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
