@@ -89,6 +89,11 @@ class ObjectDefinition:
 Reader = Callable[[Any], Any]
 
 
+def money_value(amount: Any, currency: Any) -> dict[str, Any]:
+    """A currency field's value from its two columns (minor units, ISO 4217 code)."""
+    return {"amount_minor": int(amount), "currency": str(currency).strip()}
+
+
 def field_reader(spec: FieldSpec) -> Reader:
     """A function doing what ``write.read_value`` does for ``spec``, with the decisions taken once."""
     column = spec.column
@@ -100,9 +105,7 @@ def field_reader(spec: FieldSpec) -> Reader:
 
         def money(record: Any) -> Any:
             amount = getattr(record, column)
-            if amount is None:
-                return None
-            return {"amount_minor": int(amount), "currency": str(getattr(record, currency)).strip()}
+            return None if amount is None else money_value(amount, getattr(record, currency))
 
         return money
     convert = spec.from_column

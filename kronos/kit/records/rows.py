@@ -15,18 +15,19 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Final
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Uuid
 from sqlalchemy.types import TypeDecorator
 
 from kronos.kit.records.fields import FieldSpec, format_datetime
-from kronos.kit.records.objects import ObjectSchema, field_reader
+from kronos.kit.records.objects import ObjectSchema, money_value
 
 _PASS: Final = 0  # the driver's value is the canonical value
 _CONVERT: Final = 1  # one function of a non-null value
 _CUSTOM: Final = 2  # a key of the ``custom`` JSON column
-_READER: Final = 3  # a field spanning columns (money): the schema's own reader, given the row
+_READER: Final = 3  # a field spanning columns (money): a function of the whole row
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,8 @@ def _plan_field(spec: FieldSpec, positions: dict[str, int], table: Any) -> _Fiel
     if spec.column is None:
         return _Field(spec.name, _CUSTOM, positions["custom"], None, spec.is_list)
     if spec.currency_column is not None:
-        return _Field(spec.name, _READER, -1, field_reader(spec), spec.is_list)
+        amount_at, currency_at = positions[spec.column], positions[spec.currency_column]
+        return _Field(spec.name, _READER, -1, _money_at(amount_at, currency_at), spec.is_list)
     sql_type = _sql_type(table.columns[spec.column])
     index = positions[spec.column]
     if isinstance(sql_type, Uuid):
@@ -57,6 +59,14 @@ def _plan_field(spec: FieldSpec, positions: dict[str, int], table: Any) -> _Fiel
     if isinstance(sql_type, String | Integer | Boolean | JSON):
         return _Field(spec.name, _PASS, index, None, spec.is_list)
     return _Field(spec.name, _CONVERT, index, spec.from_column, spec.is_list)
+
+
+def _money_at(amount_at: int, currency_at: int) -> Callable[[Sequence[Any]], Any]:
+    def read(row: Sequence[Any]) -> Any:
+        amount = row[amount_at]
+        return None if amount is None else money_value(amount, row[currency_at])
+
+    return read
 
 
 def _columns(schema: ObjectSchema) -> list[Any]:
@@ -78,6 +88,7 @@ def _columns(schema: ObjectSchema) -> list[Any]:
 class _Plan:
     columns: list[Any]
     fields: list[_Field]
+    keys: tuple[str, ...]  # the columns' attribute names
     # Record functions by the set of fields shown (a projection); few per plan, bounded.
     functions: dict[frozenset[str], Callable[[Sequence[Any]], dict[str, Any]]] = field(default_factory=dict)
 
@@ -130,7 +141,8 @@ def _plan(schema: ObjectSchema) -> _Plan:
     table = schema.model.__table__
     columns = _columns(schema)
     positions = {column.key: i for i, column in enumerate(columns)}
-    return _Plan(columns, [_plan_field(spec, positions, table) for spec in schema.ordered()])
+    fields = [_plan_field(spec, positions, table) for spec in schema.ordered()]
+    return _Plan(columns, fields, tuple(column.key for column in columns))
 
 
 # Schemas are cached per workspace and schema version (``ObjectRegistry``), so plans are looked up by the
@@ -156,6 +168,12 @@ def plan_for(schema: ObjectSchema, *, cache: bool = True) -> _Plan:
 def row_columns(schema: ObjectSchema, *, cache: bool = True) -> list[Any]:
     """The columns to select for ``serialize_rows`` (every field of the schema can be read from them)."""
     return plan_for(schema, cache=cache).columns
+
+
+def row_object(schema: ObjectSchema, row: Sequence[Any], *, cache: bool = True) -> SimpleNamespace:
+    """One row of ``select(*row_columns(schema))`` with its columns as attributes, as ``read_value`` reads
+    a loaded record."""
+    return SimpleNamespace(**dict(zip(plan_for(schema, cache=cache).keys, row, strict=True)))
 
 
 def serialize_rows(

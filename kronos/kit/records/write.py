@@ -28,7 +28,13 @@ from kronos.kit.records import stints, unique
 from kronos.kit.records.fields import FieldSpec, FieldType
 from kronos.kit.records.members import check_members
 from kronos.kit.records.models import FieldHistory
-from kronos.kit.records.objects import ObjectDefinition, ObjectSchema, Resolver, load_schema
+from kronos.kit.records.objects import (
+    ObjectDefinition,
+    ObjectSchema,
+    Resolver,
+    load_schema,
+    money_value,
+)
 from kronos.kit.records.unique import DuplicateValue as DuplicateValue  # re-exported: routers list it
 
 Source = Literal["ui", "api", "import", "workflow", "system"]
@@ -119,12 +125,7 @@ def read_value(spec: FieldSpec, record: Any) -> Any:
     if spec.column is not None:
         if spec.currency_column is not None:
             amount = getattr(record, spec.column)
-            if amount is None:
-                return None
-            return {
-                "amount_minor": int(amount),
-                "currency": str(getattr(record, spec.currency_column)).strip(),
-            }
+            return None if amount is None else money_value(amount, getattr(record, spec.currency_column))
         return spec.from_column(getattr(record, spec.column))
     return (record.custom or {}).get(spec.name)
 

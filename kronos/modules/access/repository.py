@@ -12,6 +12,7 @@ from sqlalchemy import Select, Text, bindparam, case, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.db import tenant_binding_columns
+from kronos.kit.driver import select_rows
 from kronos.kit.records.models import SchemaVersion
 from kronos.kit.repository import TenantRepository
 from kronos.modules.access.models import ApiKey, Role, Team, TeamMember
@@ -137,10 +138,12 @@ def _session_principal_statement(dialect: str, bind: bool) -> Select[Any]:
 
 
 def _parse(row: Any) -> PrincipalRow | None:
-    if row is None or row.role is None:
+    """A row of ``_principal_columns`` (read by position: the driver's rows have no attributes)."""
+    if row is None or row[0] is None:
         return None
-    owners = {uuid.UUID(value) for value in (row.managed or "").split(",") if value}
-    return row.role, row.permissions, row.role_version, owners, int(row.schema_version or 0)
+    role, permissions, role_version, managed, schema_version = row[:5]
+    owners = {uuid.UUID(value) for value in (managed or "").split(",") if value}
+    return role, permissions, role_version, owners, int(schema_version or 0)
 
 
 class MembershipQueries:
@@ -195,7 +198,9 @@ class MembershipQueries:
         dialect = self._dialect()
         statement = _session_principal_statement(dialect, bind and dialect == "postgresql")
         params = {"tenant_id": self.tenant_id, "user_id": user_id, "session_id": session_id, "now": now}
-        row = (await self.session.execute(statement, params)).first()
+        # Every authenticated request runs it: straight on the driver (kronos.kit.driver).
+        rows = await select_rows(self.session, statement, params)
+        row = rows[0] if rows else None
         if row is None:
             return "ended"
         return _parse(row) or "not_member"
