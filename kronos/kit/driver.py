@@ -1,8 +1,9 @@
 """The hottest reads, run straight on the driver: a Core SELECT compiled by SQLAlchemy, executed by asyncpg.
 
 A list page runs two statements (the caller's sign-in and the page). Through SQLAlchemy's execution layers
-(execution context, parameter processing, cursor adaptation in a greenlet, the result object) each costs
-about 0.15 ms of CPU on the bench machine beyond what asyncpg itself spends, a sixth of the whole request.
+(execution context, parameter processing, cursor adaptation in a greenlet, the result object) each cost
+0.13-0.2 ms of CPU on the bench machine beyond what asyncpg itself spends; running both here took the page
+from 7.27M to 6.44M instructions per request (``bench/instructions.py``).
 ``select_rows`` keeps SQLAlchemy for what it is for, building and compiling the SQL (once per statement
 shape, cached by SQLAlchemy's own cache key, with its bind and result processors), and hands the compiled
 text and the parameters to the asyncpg connection under the session, inside the session's transaction.
@@ -10,7 +11,8 @@ text and the parameters to the asyncpg connection under the session, inside the 
 Everything else falls back to the session's connection, unchanged: other drivers (aiosqlite), statements whose
 parameters are rendered into the SQL at execution (expanding ``IN`` lists, literal parameters) or that do not
 cache. Errors go through the SQLAlchemy adapter's own translation, so callers see the same exceptions either
-way.
+way; a connection the server dropped meanwhile is left to the pool's checkout check
+(``kronos.kit.db._refuse_closed_connection``), as asyncpg marks it closed.
 
 This reaches into the asyncpg adapter (its transaction, lock and error translation) and the compiler's cached
 parameter handling, which are SQLAlchemy internals: ``tests/kit/test_driver.py`` checks rows, parameters,
