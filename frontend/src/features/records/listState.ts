@@ -73,20 +73,15 @@ export function useListState(object: string, meta: ObjectMeta | undefined) {
 
   const update = useCallback(
     (changes: Record<string, string | null>) => {
-      setParams(
-        () => {
-          // From the address bar, not the router's copy: that one is the render's, and an update made from a
-          // callback created earlier (the debounced quick search, a popover's form) would undo what changed
-          // since, e.g. drop the search when a filter is added.
-          const next = new URLSearchParams(window.location.search);
-          for (const [key, value] of Object.entries(changes)) {
-            if (value === null || value === "") next.delete(key);
-            else next.set(key, value);
-          }
-          return next;
-        },
-        { replace: true },
-      );
+      // From the address bar, not the router's copy: that one is the render's, and an update made from a
+      // callback created earlier (the debounced quick search, a popover's form) would undo what changed
+      // since, e.g. drop the search when a filter is added.
+      const next = new URLSearchParams(window.location.search);
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null || value === "") next.delete(key);
+        else next.set(key, value);
+      }
+      setParams(next, { replace: true });
     },
     [setParams],
   );
