@@ -2,8 +2,9 @@
 responses and breaks streaming).
 
 It gives the request an id (a valid incoming ``X-Request-ID`` is kept and echoed), refuses bodies over the
-limit with 413, logs one line per request, records metrics by route template, and turns an exception that
-nothing handled into a 500 problem that carries the request id and nothing of the internals.
+limit with 413 and text no database stores with 422 (``kronos.kit.inputs``), logs one line per request,
+records metrics by route template, and turns an exception that nothing handled into a 500 problem that
+carries the request id and nothing of the internals.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kronos.kit import inputs
 from kronos.kit.context import reset_request_id, set_request_id
 from kronos.kit.errors import problem_response
 from kronos.kit.ids import uuid7
@@ -60,8 +62,10 @@ class EdgeMiddleware:
         self.metrics.in_progress.inc()
         try:
             limited = await self._limit_body(scope, receive, send_with_id)
-            if limited is not None:
-                await self.app(scope, limited, send_with_id)
+            # Text no database stores (NUL, lone surrogates) is a 422 here, before any route sees it.
+            screened = None if limited is None else await inputs.screen(scope, limited, send_with_id)
+            if screened is not None:
+                await self.app(scope, screened, send_with_id)
         except Exception:
             _log.exception("unhandled error", method=scope["method"], path=scope["path"])
             if not state["started"]:

@@ -448,7 +448,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         at, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return parse_instant(str(at), "query.after"), uuid.UUID(str(row_id))
-    except (ValueError, TypeError, binascii.Error, ValidationFailed):
+    except (ValueError, TypeError, binascii.Error, ValidationFailed, RecursionError):
         raise invalid("query.after", "Not a cursor this endpoint gave out.", "invalid_cursor") from None
 
 

@@ -3,7 +3,8 @@
 Filter syntax (both forms may be combined; everything is ANDed):
 
 - ``?filter=<JSON>``: a condition ``{"field": "name", "op": "eq", "value": "Acme"}`` or a group
-  ``{"and": [...]}`` / ``{"or": [...]}``, nested freely (depth <= 5, <= 50 conditions).
+  ``{"and": [...]}`` / ``{"or": [...]}``, nested at most 5 levels deep, with at most 50 conditions in all
+  (those of the query-string form included): past either, a 422 that says the limit.
 - ``?<field>[<op>]=<value>``, e.g. ``?name[starts_with]=Ac&employees[gte]=10``; lists for ``in``/``not_in``
   and ``between`` are comma-separated (``?industry[in]=software,retail``).
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -41,8 +43,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kronos.kit.errors import FieldError, ValidationFailed
+from kronos.kit.inputs import check_text, text_errors
 from kronos.kit.records.fields import (
     NUMBER_KINDS,
+    NUMBER_LIMIT,
     TEXT_KINDS,
     FieldInvalid,
     FieldSpec,
@@ -99,23 +103,39 @@ def reject_unknown_parameters(unknown: Sequence[str]) -> None:
 def parse_filters(filter_json: str | None, params: Mapping[str, str]) -> Group:
     """The filter tree from ``?filter=`` and ``?field[op]=`` parameters (not yet checked against fields)."""
     items: list[Node] = []
+    counter = [0]
     if filter_json:
         try:
             raw = json.loads(filter_json)
         except ValueError:
             raise _bad_filter("query.filter", "Not valid JSON.") from None
-        counter = [0]
+        except RecursionError:
+            # Nested deeper than the JSON parser goes (about 1,000 levels): refused before any walk.
+            raise _too_deep("query.filter") from None
         items.append(_parse_node(raw, "query.filter", 0, counter))
     for key, value in params.items():
         match = _BRACKET.match(key)
         if match:
+            _count(counter, f"query.{key}")
             items.append(Condition(match[1], match[2], value, f"query.{key}", from_query_string=True))
     return Group("and", tuple(items))
 
 
+def _too_deep(path: str) -> ValidationFailed:
+    return _bad_filter(path, f"Filters nest at most {MAX_DEPTH} levels deep.", "filter_too_deep")
+
+
+def _count(counter: list[int], path: str) -> None:
+    """One more condition: ``?filter=`` and ``?<field>[<op>]=`` share the cap, which also bounds the query's
+    bound parameters (each condition binds at most 500 values)."""
+    counter[0] += 1
+    if counter[0] > MAX_CONDITIONS:
+        raise _bad_filter(path, f"At most {MAX_CONDITIONS} conditions in all.", "too_many_conditions")
+
+
 def _parse_node(raw: Any, path: str, depth: int, counter: list[int]) -> Node:
     if depth > MAX_DEPTH:
-        raise _bad_filter(path, f"Filters nest at most {MAX_DEPTH} levels deep.")
+        raise _too_deep(path)
     if not isinstance(raw, dict):
         raise _bad_filter(path, "Expected an object: a condition or an and/or group.")
     if set(raw) in ({"and"}, {"or"}):
@@ -129,11 +149,10 @@ def _parse_node(raw: Any, path: str, depth: int, counter: list[int]) -> Node:
         )
     if not {"field", "op"} <= set(raw) or set(raw) - {"field", "op", "value"}:
         raise _bad_filter(path, 'Expected {"field": ..., "op": ..., "value": ...} or {"and"|"or": [...]}.')
-    counter[0] += 1
-    if counter[0] > MAX_CONDITIONS:
-        raise _bad_filter(path, f"At most {MAX_CONDITIONS} conditions.")
+    _count(counter, path)
     if not isinstance(raw["field"], str) or not isinstance(raw["op"], str):
         raise _bad_filter(path, "field and op must be strings.")
+    check_text(raw, path)  # the edge saw only the JSON's text, not what its escapes decode to
     return Condition(raw["field"], raw["op"], raw.get("value"), path)
 
 
@@ -433,6 +452,7 @@ class QueryCompiler:
         ``(k1, k2, id) < (v1, v2, last_id)``, an index range on both backends; otherwise the OR form gets a
         redundant bound on the leading key, so the index still starts at the cursor.
         """
+        self._check_cursor(keys, values)
         simple = all(
             key.descending == id_desc and value is not None and not self.nullable(key.spec)
             for key, value in zip(keys, values, strict=True)
@@ -449,6 +469,36 @@ class QueryCompiler:
             lead, bound = self.column(keys[0].spec), self.bind(keys[0].spec, values[0])
             return and_(lead <= bound if keys[0].descending else lead >= bound, general)
         return general
+
+    def _check_cursor(self, keys: list[SortKey], values: list[Any]) -> None:
+        """A cursor is the client's to send back, so it may be forged: each value must have the JSON type the
+        key's expression compares with (a driver error otherwise, a 500) and survive ``bind``."""
+        for key, value in zip(keys, values, strict=True):
+            if value is None:
+                continue
+            spec = key.spec
+            if spec.currency_column is not None:
+                amount = value.get("amount_minor") if isinstance(value, dict) else value
+                fits = _is_number(amount, integer=True)
+            elif spec.type in NUMBER_KINDS:
+                fits = _is_number(value, integer=spec.column is not None and self._integer_column(spec))
+            elif spec.type == FieldType.BOOLEAN:
+                fits = isinstance(value, bool)
+            else:
+                fits = isinstance(value, str)
+            try:
+                if not fits:
+                    raise ValueError
+                self.bind(spec, value)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                raise _invalid_cursor() from None
+
+    def _integer_column(self, spec: FieldSpec) -> bool:
+        assert spec.column is not None
+        try:
+            return self.columns[spec.column].type.python_type is int
+        except NotImplementedError:
+            return False
 
     def _after_or(self, keys: list[SortKey], values: list[Any], last_id: uuid.UUID, id_desc: bool) -> Any:
         equal: list[Any] = []
@@ -473,18 +523,30 @@ def encode_cursor(sort: str, values: list[Any], last_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: str, key_count: int) -> tuple[list[Any], uuid.UUID]:
-    problem = ValidationFailed(
+def _is_number(value: Any, *, integer: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+        return False
+    return math.isfinite(value) and abs(value) < NUMBER_LIMIT
+
+
+def _invalid_cursor() -> ValidationFailed:
+    return ValidationFailed(
         "query.after: The cursor is not valid for this list; start again without it.",
         errors=[FieldError(path="query.after", message="Invalid cursor.", type="invalid_cursor")],
     )
+
+
+def decode_cursor(cursor: str, sort: str, key_count: int) -> tuple[list[Any], uuid.UUID]:
+    problem = _invalid_cursor()
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         values, last_id = data["v"], uuid.UUID(data["id"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise problem from None
     if data.get("s") != sort or not isinstance(values, list) or len(values) != key_count:
         raise problem
+    if text_errors(values, "query.after"):
+        raise problem  # not a cursor this list gave out: its values came from stored text
     return values, last_id
 
 
