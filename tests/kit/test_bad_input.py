@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+from fastapi import FastAPI
 
 from tests.modules.identity.conftest import bearer, problem, signup
 
@@ -223,3 +226,37 @@ async def test_a_cursor_that_is_no_cursor_is_a_422(
         response = await client.get(url, params={"after": forged}, headers=owner)
         assert response.status_code == 422, (url, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+# -- access tokens -----------------------------------------------------------------------------------------
+def signed(app: FastAPI, **claims: Any) -> str:
+    now = int(time.time())
+    payload: dict[str, Any] = {
+        "sub": str(uuid.uuid4()), "ws": str(uuid.uuid4()), "sid": str(uuid.uuid4()),
+        "iat": now, "exp": now + 600, "jti": uuid.uuid4().hex,
+    }  # fmt: skip
+    payload.update(claims)
+    secret = app.state.settings.secret_key.get_secret_value()
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": 1e20},
+        {"exp": 10**30},
+        {"exp": float("inf")},
+        {"exp": -(10**20)},
+        {"exp": "tomorrow"},
+        {"exp": True},
+        {"sub": ["not", "a", "uuid"]},
+        {"ws": 12345},
+    ],
+)
+async def test_a_well_signed_token_with_impossible_claims_is_a_401(
+    client: httpx.AsyncClient, app: FastAPI, claims: dict[str, Any]
+) -> None:
+    response = await client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {signed(app, **claims)}"}
+    )
+    problem(response, 401, "invalid_token")

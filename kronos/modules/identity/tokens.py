@@ -12,12 +12,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 
 from kronos.kit.ids import uuid7
 
 ALGORITHM = "HS256"
+_MAX_TIMESTAMP = 32_503_680_000  # 3000-01-01T00:00:00Z: far from the year 9999 a datetime ends at
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a sheet of paper
 
 
@@ -66,8 +68,9 @@ def looks_like_jwt(token: str) -> bool:
 
 
 def decode_access_token(token: str, *, secret: str, now: datetime) -> AccessClaims | None:
-    """The claims of a well-signed, unexpired token; None otherwise. Expiry is checked against ``now`` (the
-    app clock) rather than PyJWT's own, so tests can move time."""
+    """The claims of a well-signed, unexpired token; None otherwise, whatever is wrong with it (a 401 to the
+    caller, never a 500). Expiry is checked against ``now`` (the app clock) rather than PyJWT's own, so tests
+    can move time."""
     try:
         claims = jwt.decode(
             token,
@@ -79,15 +82,29 @@ def decode_access_token(token: str, *, secret: str, now: datetime) -> AccessClai
                 "require": ["sub", "ws", "sid", "exp", "iat", "jti"],
             },
         )
-        expires = int(claims["exp"])
-        parsed = AccessClaims(
-            user_id=uuid.UUID(str(claims["sub"])),
-            tenant_id=uuid.UUID(str(claims["ws"])),
-            session_id=uuid.UUID(str(claims["sid"])),
-            expires_at=datetime.fromtimestamp(expires, tz=now.tzinfo),
-        )
-    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+    except (jwt.PyJWTError, ValueError, TypeError):
         return None
-    if parsed.expires_at <= now:
+    parsed = _access_claims(claims, now)
+    if parsed is None or parsed.expires_at <= now:
         return None
     return parsed
+
+
+def _access_claims(claims: dict[str, Any], now: datetime) -> AccessClaims | None:
+    """The claims as this module writes them (integer seconds, UUID strings), or None: a token signed with
+    the right key may still carry values no datetime can hold, e.g. ``"exp": 1e20``."""
+    expires, ids = claims["exp"], [claims["sub"], claims["ws"], claims["sid"]]
+    if isinstance(expires, bool) or not isinstance(expires, int) or not 0 <= expires <= _MAX_TIMESTAMP:
+        return None
+    if not all(isinstance(value, str) for value in ids):
+        return None
+    try:
+        user_id, tenant_id, session_id = (uuid.UUID(value) for value in ids)
+    except ValueError:
+        return None
+    return AccessClaims(
+        user_id=user_id,
+        tenant_id=tenant_id,
+        session_id=session_id,
+        expires_at=datetime.fromtimestamp(expires, tz=now.tzinfo),
+    )
