@@ -81,6 +81,21 @@ class Settings(BaseSettings):
     login_failure_window: int = Field(default=15 * 60, ge=1, description="Seconds failures are counted.")
     # Base of the growing pause after the third failure in a row (0 turns the slow-down off).
     login_failure_delay: float = Field(default=0.25, ge=0)
+    # Rate limits (429 with Retry-After and RateLimit-* headers); 0 turns one off. Counted in Redis when
+    # configured (shared by every process), in the process otherwise.
+    api_rate_limit: int = Field(default=1200, ge=0, description="Requests a window per API key and per user.")
+    api_rate_limit_window: int = Field(
+        default=60, ge=1, description="Seconds of the API rate limit's window."
+    )
+    signup_max_per_ip: int = Field(default=10, ge=0, description="Sign-ups an hour from one client address.")
+    password_reset_max_per_account: int = Field(
+        default=3, ge=0, description="Reset e-mails an hour an address."
+    )
+    password_reset_max_per_ip: int = Field(default=20, ge=0, description="Reset requests an hour per client.")
+    invitations_max_per_workspace: int = Field(default=100, ge=0, description="Invitations sent an hour.")
+    public_auth_max_per_ip: int = Field(
+        default=60, ge=0, description="Reset-link and invitation-link uses an hour from one client address."
+    )
     # Outgoing mail: SMTP when smtp_host is set, otherwise messages are written to the log.
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -4,6 +4,13 @@ Modules plug in the ways a caller can prove who they are (``register_authenticat
 verifies access tokens, the access module verifies API keys. The ``PermissionSet`` protocol is what the
 record engine and every router ask before they read or write; the access module implements it from roles.
 Routers require a principal by default (``CurrentPrincipal``); a public route says so explicitly.
+
+Credential kinds. Every authenticated route declares which kinds it accepts by the alias it takes:
+``CurrentPrincipal`` accepts a signed-in person's session *and* an API key (records, metadata, reads of the
+workspace); ``SessionPrincipal`` accepts a session only. An API key acts on data for its owner within its
+scope; it is never a session: it cannot mint tokens, switch workspace, manage sessions, passwords, 2FA, API
+keys, members or invitations. ``tests/kit/test_credential_kinds.py`` holds the table of every route's kinds
+and fails when a route is added without a decision.
 """
 
 from __future__ import annotations
@@ -16,12 +23,17 @@ from typing import Annotated, Literal, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.db import Database
 from kronos.kit.deps import request_session
 from kronos.kit.errors import Forbidden, Unauthorized
+from kronos.kit.logging import get_logger
+from kronos.kit.ratelimit import RATE_LIMIT_STATE, attempt_counter, consume
 
+Credential = Literal["session", "api_key"]
+_log = get_logger("kronos.auth")
 Action = Literal["read", "create", "update", "delete", "export"]
 FieldAccess = Literal["hidden", "read", "write"]
 Visibility = Literal["own", "team", "all"]
@@ -46,7 +58,7 @@ class PermissionSet(Protocol):
 class Principal:
     user_id: uuid.UUID
     tenant_id: uuid.UUID
-    via: Literal["session", "api_key"]
+    via: Credential
     permissions: PermissionSet
     # Owners of the records "team" visibility shows: the user plus the members of the teams they manage.
     visible_owner_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
@@ -108,11 +120,52 @@ async def get_principal(
         principal: Principal | None = await authenticate(request, db, credentials.credentials)
         if principal is not None:
             request.state.principal = principal
+            await _rate_limit(request, principal)
             return principal
     raise Unauthorized("The token is not valid.", headers=challenge)
 
 
+async def _rate_limit(request: Request, principal: Principal) -> None:
+    """The API rate limit: so many requests a window per API key, and per user for their sessions (all
+    their devices and workspaces together). When Redis, which counts them, does not answer, requests go
+    through uncounted: the limit protects the service, and refusing everything would not."""
+    settings = request.app.state.settings
+    if not settings.api_rate_limit:
+        return
+    if principal.api_key_id is not None:
+        key = f"api:key:{principal.api_key_id}"
+    else:
+        key = f"api:user:{principal.user_id}"
+    counter = attempt_counter(request.app.state, settings.namespace)
+    try:
+        limit = await consume(counter, key, settings.api_rate_limit, settings.api_rate_limit_window)
+    except RedisError as exc:
+        _log.warning("rate limit not counted: redis does not answer", error=str(exc))
+        return
+    setattr(request.state, RATE_LIMIT_STATE, limit)
+    if limit.exceeded:
+        raise limit.error(
+            f"Too many requests: the limit is {limit.limit} every {settings.api_rate_limit_window} seconds; "
+            f"try again in {limit.reset} seconds."
+        )
+
+
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+class SessionRequired(Forbidden):
+    code = "session_required"
+
+
+async def get_session_principal(principal: CurrentPrincipal) -> Principal:
+    """``CurrentPrincipal`` for routes that act on the account or the workspace's people and keys: a signed-in
+    person's session only. An API key gets 403 ``session_required``, whatever its scope."""
+    if principal.via != "session":
+        raise SessionRequired("An API key cannot do this; sign in as a person to do it.")
+    return principal
+
+
+SessionPrincipal = Annotated[Principal, Depends(get_session_principal)]
 # What a route that resolves the principal itself (``authenticate``) declares in OpenAPI instead.
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"HTTPBearer": []}]
 

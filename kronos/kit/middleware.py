@@ -23,6 +23,7 @@ from kronos.kit.errors import problem_response
 from kronos.kit.ids import uuid7
 from kronos.kit.logging import get_logger
 from kronos.kit.metrics import Metrics
+from kronos.kit.ratelimit import rate_limit_headers
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _log = get_logger("kronos.http")
@@ -56,7 +57,11 @@ class EdgeMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"], state["started"] = message["status"], True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                limit_headers = rate_limit_headers(scope)
+                if limit_headers and not any(name == b"ratelimit-limit" for name, _ in headers):
+                    headers += limit_headers
+                message["headers"] = headers
             await send(message)
 
         self.metrics.in_progress.inc()

@@ -3,6 +3,11 @@
 Sign-in uses them to slow down and then lock out guessing, per account and per client address. With Redis
 configured the counts are shared by every API process; embedded, they live in the process. Both are fixed
 windows that start at the first failure: simple, and enough to make guessing impractical.
+
+The same counters carry the rate limits (``consume``): the API as a whole per API key and per user, and the
+public routes that send mail or create things per client address. A limited answer is a 429 problem with
+``Retry-After`` and the ``RateLimit-Limit``/``-Remaining``/``-Reset`` headers, which every response counted
+against a limit also carries.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 
 from kronos.kit import clock
+from kronos.kit.errors import TooManyRequests
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +113,56 @@ def attempt_counter(app_state: Any, namespace: str) -> AttemptCounter:
         counter = RedisAttemptCounter(redis, namespace) if redis is not None else MemoryAttemptCounter()
         app_state.attempt_counter = counter
     return counter
+
+
+# --- rate limits: N requests per window, told to the client in RateLimit-* headers -------------------------
+
+
+class RateLimited(TooManyRequests):
+    code = "rate_limited"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """One counted request against ``limit`` a window; ``reset``: seconds until the window ends."""
+
+    limit: int
+    count: int
+    reset: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The ``RateLimit-*`` fields (the IETF httpapi draft's names, as GitHub and others send them)."""
+        return [
+            (b"ratelimit-limit", str(self.limit).encode()),
+            (b"ratelimit-remaining", str(self.remaining).encode()),
+            (b"ratelimit-reset", str(self.reset).encode()),
+        ]
+
+    def error(self, message: str) -> RateLimited:
+        headers = {k.decode(): v.decode() for k, v in self.headers()} | {"Retry-After": str(self.reset)}
+        return RateLimited(message, headers=headers, extra={"retry_after": self.reset})
+
+
+async def consume(counter: AttemptCounter, key: str, limit: int, window: int) -> RateLimit:
+    """Count one request under ``key``; the caller raises ``.error(...)`` when it is ``exceeded``."""
+    attempts = await counter.hit("rate:" + key, window)
+    return RateLimit(limit=limit, count=attempts.count, reset=attempts.retry_after)
+
+
+RATE_LIMIT_STATE = "rate_limit"
+
+
+def rate_limit_headers(scope: Any) -> list[tuple[bytes, bytes]]:
+    """The headers of the limit a request counted against (``request.state.rate_limit``), for the edge
+    middleware to add to every response of that request, errors included."""
+    state = scope.get("state")
+    limit: RateLimit | None = state.get(RATE_LIMIT_STATE) if state else None
+    return limit.headers() if limit is not None else []

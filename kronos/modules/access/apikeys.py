@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kronos.kit.auth import Action, PermissionSet, Principal
 from kronos.kit.clock import utcnow
 from kronos.kit.db import Database
-from kronos.kit.errors import Forbidden, ValidationFailed
+from kronos.kit.errors import ValidationFailed
 from kronos.modules.access import audit, schemas
 from kronos.modules.access.exceptions import ApiKeyNotFound, InvalidApiKey, ScopeExceedsRole
 from kronos.modules.access.models import ApiKey
@@ -92,8 +92,6 @@ def _check_scope(principal: Principal, scope: schemas.ApiKeyScope) -> None:
 async def create_api_key(
     session: AsyncSession, principal: Principal, data: schemas.ApiKeyCreate, *, ip: str | None = None
 ) -> schemas.ApiKeyCreated:
-    if principal.via == "api_key":
-        raise Forbidden("API keys are created by a signed-in user, not by another API key.")
     now = utcnow()
     if data.expires_at is not None and data.expires_at <= now:
         raise ValidationFailed("expires_at must be in the future.")

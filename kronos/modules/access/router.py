@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
-from kronos.kit.auth import CurrentPrincipal
+from kronos.kit.auth import CurrentPrincipal, SessionPrincipal, SessionRequired
 from kronos.kit.deps import DbSession, ReadDbSession
 from kronos.kit.errors import Forbidden, Unauthorized, ValidationFailed, responses
 from kronos.modules.access import apikeys, audit, schemas, service, teams
@@ -189,12 +189,14 @@ async def remove_team_member(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-# -- API keys -----------------------------------------------------------------------------------------------
+# -- API keys: managed by a signed-in person only (a key never makes, lists or revokes keys) ---------------
 
 
-@router.get("/api-keys", tags=["api keys"], summary="List API keys", responses=responses(Forbidden))
+@router.get(
+    "/api-keys", tags=["api keys"], summary="List API keys", responses=responses(Forbidden, SessionRequired)
+)
 async def list_api_keys(
-    principal: CurrentPrincipal,
+    principal: SessionPrincipal,
     session: ReadDbSession,
     everyone: Annotated[
         bool, Query(alias="all", description="Every key of the workspace (admins only).")
@@ -209,10 +211,10 @@ async def list_api_keys(
     tags=["api keys"],
     summary="Create an API key",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Forbidden, ScopeExceedsRole, ValidationFailed),
+    responses=responses(Forbidden, ScopeExceedsRole, ValidationFailed, SessionRequired),
 )
 async def create_api_key(
-    body: schemas.ApiKeyCreate, principal: CurrentPrincipal, session: DbSession, request: Request
+    body: schemas.ApiKeyCreate, principal: SessionPrincipal, session: DbSession, request: Request
 ) -> schemas.ApiKeyCreated:
     """The key is in the answer once; store it now. Its permissions must be within your own role (403
     ``scope_exceeds_role`` otherwise), and are cut further if your role later shrinks."""
@@ -224,10 +226,10 @@ async def create_api_key(
     tags=["api keys"],
     summary="Revoke an API key",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(ApiKeyNotFound),
+    responses=responses(ApiKeyNotFound, SessionRequired),
 )
 async def revoke_api_key(
-    key_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, request: Request
+    key_id: uuid.UUID, principal: SessionPrincipal, session: DbSession, request: Request
 ) -> Response:
     """Your own key, or (admins) anyone's in the workspace. It stops working at once."""
     await apikeys.revoke_api_key(session, principal, key_id, ip=_ip(request))

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kronos.config import Settings
 from kronos.kit import clock
 from kronos.kit.auth import Principal
-from kronos.kit.errors import FieldError, Forbidden
+from kronos.kit.errors import FieldError
 from kronos.kit.mail import Message
-from kronos.kit.security import hash_password, verify_password
+from kronos.kit.ratelimit import AttemptCounter
+from kronos.kit.security import hash_password
 from kronos.modules.identity import tokens
 from kronos.modules.identity.access_bridge import audit
 from kronos.modules.identity.exceptions import (
@@ -28,7 +29,13 @@ from kronos.modules.identity.models import PasswordResetToken, RecoveryCode, Use
 from kronos.modules.identity.passwords import check_password
 from kronos.modules.identity.repository import IdentityRepository
 from kronos.modules.identity.schemas import ProfileUpdate, TwoFactorSetup
-from kronos.modules.identity.sessions import Client, match_totp, recovery_code_hash, verify_second_factor
+from kronos.modules.identity.sessions import (
+    Client,
+    check_own_password,
+    match_totp,
+    recovery_code_hash,
+    verify_second_factor,
+)
 
 RECOVERY_CODE_COUNT = 10
 ISSUER = "KronosCRM"
@@ -57,11 +64,7 @@ async def update_profile(
     session: AsyncSession, principal: Principal, changes: ProfileUpdate, client: Client
 ) -> None:
     """Change the signed-in user's own name. The account is shared by every workspace the user belongs to,
-    so the change shows everywhere; it is recorded in the audit log of the workspace it was made from.
-
-    Only a signed-in person edits their account: an API key acts on records for its owner, not as them."""
-    if principal.via == "api_key":
-        raise Forbidden("An API key cannot change its owner's account; sign in to do this.")
+    so the change shows everywhere; it is recorded in the audit log of the workspace it was made from."""
     user = await _user(IdentityRepository(session), principal)
     values = changes.model_dump(exclude_unset=True, exclude_none=True)
     changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
@@ -118,6 +121,9 @@ async def reset_password(session: AsyncSession, token: str, password: str, clien
     if user is None or not user.is_active:
         raise InvalidResetToken("This reset link is not valid.")
     check_password(password, email=user.email)
+    # Spent by a conditional UPDATE: of two concurrent uses of one link, exactly one gets here.
+    if not await repo.use_reset_token(reset.id, now):
+        raise InvalidResetToken("This reset link is not valid: it was already used, has expired or is wrong.")
     user.password_hash = await hash_password(password)
     user.password_changed_at = now
     await repo.expire_reset_tokens(user.id, now)  # this one and any other outstanding link
@@ -127,13 +133,20 @@ async def reset_password(session: AsyncSession, token: str, password: str, clien
 
 
 async def change_password(
-    session: AsyncSession, principal: Principal, current: str, new: str, client: Client
+    session: AsyncSession,
+    settings: Settings,
+    counter: AttemptCounter,
+    principal: Principal,
+    current: str,
+    new: str,
+    client: Client,
 ) -> None:
-    """Set a new password; every other session of the account ends, this one stays signed in."""
+    """Set a new password; every other session of the account ends (in every workspace), this one stays
+    signed in. A wrong current password counts toward the sign-in lock-out."""
     now = clock.utcnow()
     repo = IdentityRepository(session)
     user = await _user(repo, principal)
-    if not await verify_password(user.password_hash, current):
+    if not await check_own_password(settings, counter, client, user, current):
         message = "The current password is not correct."
         raise WrongPassword(
             message, errors=[FieldError(path="body.current_password", message=message, type="wrong_password")]
@@ -194,14 +207,20 @@ async def enable_two_factor(
 
 
 async def disable_two_factor(
-    session: AsyncSession, principal: Principal, password: str, otp: str, client: Client
+    session: AsyncSession,
+    settings: Settings,
+    counter: AttemptCounter,
+    principal: Principal,
+    password: str,
+    otp: str,
+    client: Client,
 ) -> None:
     now = clock.utcnow()
     repo = IdentityRepository(session)
     user = await _user(repo, principal)
     if user.totp_secret is None:
         raise TwoFactorNotEnabled("Two-factor sign-in is not on.")
-    if not await verify_password(user.password_hash, password):
+    if not await check_own_password(settings, counter, client, user, password):
         message = "The password is not correct."
         raise WrongPassword(
             message, errors=[FieldError(path="body.password", message=message, type="wrong_password")]

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.config import Settings
@@ -14,7 +15,8 @@ from kronos.kit import clock
 from kronos.kit.auth import Principal
 from kronos.kit.errors import FieldError, ValidationFailed
 from kronos.kit.mail import Message
-from kronos.kit.security import hash_password, verify_password
+from kronos.kit.ratelimit import AttemptCounter
+from kronos.kit.security import hash_password
 from kronos.modules.identity import tokens
 from kronos.modules.identity.access_bridge import audit
 from kronos.modules.identity.exceptions import (
@@ -30,14 +32,14 @@ from kronos.modules.identity.repository import IdentityRepository, InvitationRep
 from kronos.modules.identity.schemas import Invitation as InvitationOut
 from kronos.modules.identity.schemas import InvitationAccept, InvitationCreate, Tokens
 from kronos.modules.identity.service import check_role_key
-from kronos.modules.identity.sessions import Client, issue_session
+from kronos.modules.identity.sessions import Client, issue_session, prove_identity
 
 
 class InvitationAccepted(BaseModel):
     workspace_id: uuid.UUID
     user_id: uuid.UUID
     created_account: bool
-    tokens: Tokens | None = None  # None when the account has 2FA: it signs in with its code
+    tokens: Tokens
 
 
 def to_schema(invitation: Invitation, now: datetime) -> InvitationOut:
@@ -135,8 +137,15 @@ async def revoke(
     await session.flush()
 
 
+async def _spend(invitations: InvitationRepository, invitation_id: uuid.UUID, now: datetime) -> None:
+    """Spend the invitation before anything is created with it: of concurrent uses of one link, exactly one
+    gets past here (the others wait for its transaction, then find it spent)."""
+    if not await invitations.mark_accepted(invitation_id, now):
+        raise InvitationUsed("This invitation was already accepted; sign in instead.")
+
+
 async def accept(
-    session: AsyncSession, settings: Settings, body: InvitationAccept, client: Client
+    session: AsyncSession, settings: Settings, counter: AttemptCounter, body: InvitationAccept, client: Client
 ) -> InvitationAccepted:
     now = clock.utcnow()
     identity = IdentityRepository(session)
@@ -149,6 +158,8 @@ async def accept(
         raise InvitationExpired("This invitation has expired; ask for a new one.")
     if await identity.get_workspace(invitation.tenant_id) is None:
         raise InvitationNotFound("This invitation link is not valid.")
+    invitations = InvitationRepository(session, invitation.tenant_id)
+    members = MembershipRepository(session, invitation.tenant_id)
     user = await identity.get_user_by_email(invitation.email)
     created = user is None
     if user is None:
@@ -158,6 +169,7 @@ async def accept(
                 message, errors=[FieldError(path="body.password", message=message, type="missing")]
             )
         check_password(body.password, email=invitation.email)
+        await _spend(invitations, invitation.id, now)
         user = User(
             email=invitation.email,
             password_hash=await hash_password(body.password),
@@ -165,18 +177,28 @@ async def accept(
             password_changed_at=now,
         )
         session.add(user)
-        await session.flush()
-    elif (
-        not body.password
-        or not await verify_password(user.password_hash, body.password)
-        or not user.is_active
-    ):
+        try:
+            await session.flush()
+        except IntegrityError:  # the address signed up meanwhile: that account must sign in to join
+            raise InvitationUsed("An account with this e-mail was just created; sign in instead.") from None
+    elif not body.password:
         raise InvalidCredentials("An account with this e-mail exists: enter its password to join.")
-    members = MembershipRepository(session, invitation.tenant_id)
-    if await members.by_user(user.id) is not None:
-        raise AlreadyMember("You are already a member of this workspace.")
+    else:
+        # An existing account signs in to join: the whole sign-in policy (lock-out, 2FA), not a password.
+        user = await prove_identity(
+            session,
+            settings,
+            counter,
+            client,
+            email=invitation.email,
+            password=body.password,
+            otp=body.otp,
+            workspace_id=invitation.tenant_id,
+        )
+        if await members.by_user(user.id) is not None:
+            raise AlreadyMember("You are already a member of this workspace.")
+        await _spend(invitations, invitation.id, now)
     membership = members.add(Membership(user_id=user.id, role=invitation.role))
-    invitation.accepted_at = now
     await session.flush()
     await audit(
         session,
@@ -186,11 +208,7 @@ async def accept(
         ip=client.ip,
         detail={"invitation_id": str(invitation.id), "role": invitation.role, "new_account": created},
     )
-    issued = None
-    if user.totp_secret is None:
-        issued = await issue_session(
-            session, settings, user=user, membership=membership, client=client, now=now
-        )
+    issued = await issue_session(session, settings, user=user, membership=membership, client=client, now=now)
     return InvitationAccepted(
         workspace_id=invitation.tenant_id, user_id=user.id, created_account=created, tokens=issued
     )

@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from kronos.kit import clock
 from kronos.kit.repository import TenantRepository
 from kronos.modules.identity.models import (
     AuthSession,
@@ -133,6 +135,39 @@ class IdentityRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def use_totp_counter(self, user: User, counter: int) -> bool:
+        """Spend the TOTP time step ``counter``: True unless it (or a later one) was already spent, by this
+        request or a concurrent one. The row lock the UPDATE takes makes a concurrent spender wait for this
+        transaction and then find the condition false."""
+        now = clock.utcnow()
+        result = await self.session.execute(
+            update(User)
+            .where(
+                User.id == user.id,
+                or_(User.totp_last_counter.is_(None), User.totp_last_counter < counter),
+            )
+            .values(totp_last_counter=counter, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return False
+        set_committed_value(user, "totp_last_counter", counter)
+        return True
+
+    async def use_reset_token(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """Spend a password-reset link: True for exactly one of any number of concurrent uses."""
+        result = await self.session.execute(
+            update(PasswordResetToken)
+            .where(
+                PasswordResetToken.id == token_id,
+                PasswordResetToken.used_at.is_(None),
+                PasswordResetToken.expires_at > now,
+            )
+            .values(used_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
     async def use_recovery_code(self, user_id: uuid.UUID, code_hash: str, now: datetime) -> bool:
         result = await self.session.execute(
             update(RecoveryCode)
@@ -211,6 +246,21 @@ class InvitationRepository(TenantRepository[Invitation]):
                 Invitation.expires_at > now,
             )
         )
+
+    async def mark_accepted(self, invitation_id: uuid.UUID, now: datetime) -> bool:
+        """Spend an invitation: True for exactly one of any number of concurrent acceptances."""
+        result = await self.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.tenant_id == self.tenant_id,
+                Invitation.id == invitation_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .values(accepted_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def newest_first(self) -> Sequence[Invitation]:
         return await self.list(self.select().order_by(Invitation.created_at.desc(), Invitation.id.desc()))

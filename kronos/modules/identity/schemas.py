@@ -52,6 +52,10 @@ class SignupCreate(BaseModel):
     password: Password
     workspace_name: Name
     full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    otp: Otp | None = Field(
+        default=None,
+        description="For an e-mail that already has an account with 2FA on: a TOTP or recovery code.",
+    )
 
 
 class LoginRequest(BaseModel):
@@ -62,7 +66,10 @@ class LoginRequest(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: OpaqueToken
+    refresh_token: OpaqueToken | None = Field(
+        default=None,
+        description="Omitted in cookie mode: the kronos_refresh cookie (with X-CSRF-Token) is used.",
+    )
 
 
 class SwitchRequest(BaseModel):
@@ -71,7 +78,9 @@ class SwitchRequest(BaseModel):
 
 class Tokens(BaseModel):
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="Null in the web app's cookie mode (`X-Kronos-Session: cookie`): it is in a cookie."
+    )
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires.")
     workspace_id: uuid.UUID
@@ -182,6 +191,9 @@ class InvitationAccept(BaseModel):
         default=None, description="New accounts choose one; existing accounts prove theirs."
     )
     full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    otp: Otp | None = Field(
+        default=None, description="An existing account with 2FA on: a TOTP or recovery code."
+    )
 
 
 # --- passwords and 2FA ------------------------------------------------------------------------------------

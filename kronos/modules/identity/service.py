@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.config import Settings
 from kronos.kit import clock
 from kronos.kit.auth import Principal
+from kronos.kit.mail import Message
+from kronos.kit.ratelimit import AttemptCounter
 from kronos.kit.security import hash_password, verify_password
 from kronos.modules.identity.access_bridge import OWNER_ROLE, audit, role_exists
 from kronos.modules.identity.exceptions import (
@@ -34,7 +37,7 @@ from kronos.modules.identity.schemas import (
     WorkspaceMembership,
     WorkspaceUpdate,
 )
-from kronos.modules.identity.sessions import Client, issue_session
+from kronos.modules.identity.sessions import Client, issue_session, prove_identity
 
 __all__ = ["OWNER_ROLE", "EmailTaken", "WorkspaceWithOwner", "create_workspace_with_owner"]
 
@@ -49,22 +52,33 @@ class WorkspaceWithOwner:
 async def create_workspace_with_owner(
     session: AsyncSession, *, email: str, password: str, workspace_name: str, full_name: str = ""
 ) -> WorkspaceWithOwner:
-    """A new workspace owned by the account with ``email``; the account is created if it does not exist
-    (its password must meet the policy), and an existing one must present its own password."""
+    """A new workspace owned by the account with ``email``, for the operator's paths (`kronos create-admin`,
+    the first start): the account is created if it does not exist (its password must meet the policy), and
+    an existing one must present its own password. Sign-up does not use this: see ``signup``."""
     repo = IdentityRepository(session)
     email = email.strip().lower()
     user = await repo.get_user_by_email(email)
     if user is None:
-        check_password(password, email=email)
-        user = User(
-            email=email,
-            password_hash=await hash_password(password),
-            full_name=full_name,
-            password_changed_at=None,
-        )
-        session.add(user)
+        user = await _new_account(session, email=email, password=password, full_name=full_name)
     elif not await verify_password(user.password_hash, password):
         raise EmailTaken(f"An account with the e-mail {email} already exists.")
+    return await create_workspace(session, user, workspace_name)
+
+
+async def _new_account(session: AsyncSession, *, email: str, password: str, full_name: str) -> User:
+    check_password(password, email=email)
+    user = User(
+        email=email,
+        password_hash=await hash_password(password),
+        full_name=full_name,
+        password_changed_at=None,
+    )
+    session.add(user)
+    return user
+
+
+async def create_workspace(session: AsyncSession, user: User, workspace_name: str) -> WorkspaceWithOwner:
+    """A new workspace with ``user`` as its owner and a default pipeline."""
     workspace = Workspace(name=workspace_name)
     session.add(workspace)
     await session.flush()
@@ -83,16 +97,39 @@ async def has_any_workspace(session: AsyncSession) -> bool:
     return await IdentityRepository(session).count_workspaces() > 0
 
 
-async def signup(session: AsyncSession, settings: Settings, client: Client, body: SignupCreate) -> Tokens:
+async def signup(
+    session: AsyncSession, settings: Settings, counter: AttemptCounter, client: Client, body: SignupCreate
+) -> tuple[Tokens, list[Message]]:
+    """A new workspace, and a session in it. A new e-mail gets a new account. An e-mail that has an account
+    is a sign-in to that account first, through the whole sign-in policy (``prove_identity``: lock-out, the
+    second factor, failures counted): sign-up never opens an existing account on a password alone. Its owner
+    is told by e-mail that a workspace was created with it."""
     if not settings.signup_enabled:
         raise SignupDisabled("Sign-up is switched off on this server; ask an admin for an invitation.")
-    created = await create_workspace_with_owner(
-        session,
-        email=str(body.email),
-        password=body.password,
-        workspace_name=body.workspace_name,
-        full_name=body.full_name,
-    )
+    email = str(body.email).strip().lower()
+    messages: list[Message] = []
+    if await IdentityRepository(session).get_user_by_email(email) is None:
+        user = await _new_account(session, email=email, password=body.password, full_name=body.full_name)
+        try:
+            await session.flush()
+        except IntegrityError:  # the same new e-mail signed up concurrently: that one won
+            raise EmailTaken("An account with this e-mail was just created; sign in instead.") from None
+    else:
+        user = await prove_identity(
+            session, settings, counter, client, email=email, password=body.password, otp=body.otp
+        )
+        messages.append(
+            Message(
+                to=user.email,
+                subject="A new KronosCRM workspace was created with your account",
+                text=(
+                    f'The workspace "{body.workspace_name}" was just created with your account'
+                    f"{f' from {client.ip}' if client.ip else ''}.\n\n"
+                    "If it was not you, change your password and turn on two-factor sign-in.\n"
+                ),
+            )
+        )
+    created = await create_workspace(session, user, body.workspace_name)
     await audit(
         session,
         tenant_id=created.workspace.id,
@@ -101,7 +138,7 @@ async def signup(session: AsyncSession, settings: Settings, client: Client, body
         ip=client.ip,
         detail={"name": created.workspace.name},
     )
-    return await issue_session(
+    issued = await issue_session(
         session,
         settings,
         user=created.owner,
@@ -109,6 +146,7 @@ async def signup(session: AsyncSession, settings: Settings, client: Client, body
         client=client,
         now=clock.utcnow(),
     )
+    return issued, messages
 
 
 # --- workspace settings, me -------------------------------------------------------------------------------

@@ -78,12 +78,12 @@ def recovery_code_hash(user_id: uuid.UUID, code: str) -> str:
 async def verify_second_factor(
     repo: IdentityRepository, user: User, otp: str, now: datetime
 ) -> Literal["totp", "recovery_code"] | None:
-    """Check a TOTP code or an unused recovery code, and spend it."""
+    """Check a TOTP code or an unused recovery code, and spend it. Spending is one conditional UPDATE, so of
+    concurrent requests showing the same code exactly one wins, on either database."""
     assert user.totp_secret is not None
     counter = match_totp(user.totp_secret, otp, user.totp_last_counter, now)
     if counter is not None:
-        user.totp_last_counter = counter
-        return "totp"
+        return "totp" if await repo.use_totp_counter(user, counter) else None
     if await repo.use_recovery_code(user.id, recovery_code_hash(user.id, otp), now):
         return "recovery_code"
     return None
@@ -195,16 +195,28 @@ class LoginGuard:
         await self.counter.clear(self.account_key)
 
 
-async def login(
-    session: AsyncSession, settings: Settings, counter: AttemptCounter, client: Client, body: LoginRequest
-) -> Tokens:
-    now = clock.utcnow()
-    email = str(body.email).strip().lower()
+async def prove_identity(
+    session: AsyncSession,
+    settings: Settings,
+    counter: AttemptCounter,
+    client: Client,
+    *,
+    email: str,
+    password: str,
+    otp: str | None,
+    workspace_id: uuid.UUID | None = None,
+) -> User:
+    """The one place that decides "this person proved who they are" with an e-mail and a password: sign-in,
+    sign-up and accepting an invitation with an existing account all go through it, so each gets the whole
+    policy: lock-out and slow-down per account and per client address, the second factor when it is on (each
+    code spent once), the failure counted and audited. Raises on failure; the caller commits so that the
+    failure's count and audit record stay."""
+    email = email.strip().lower()
     guard = LoginGuard(settings, counter, email, client.ip)
     await guard.check()
     repo = IdentityRepository(session)
     user = await repo.get_user_by_email(email)
-    password_ok = await verify_password(user.password_hash if user else _dummy_hash(), body.password)
+    password_ok = await verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not password_ok or not user.is_active:
         await guard.failed()
         if user is None:
@@ -217,19 +229,51 @@ async def login(
                 detail={"reason": "unknown_account"},
             )
         else:
-            await _audit_failure(repo, session, user, body.workspace_id, client, "bad_password")
+            await _audit_failure(repo, session, user, workspace_id, client, "bad_password")
         raise InvalidCredentials("The e-mail or password is not correct.")
     if user.totp_secret is not None:
-        if not body.otp:
+        if not otp:
             raise OtpRequired("Enter the code from your authenticator app (or a recovery code).")
-        if await verify_second_factor(repo, user, body.otp, now) is None:
+        if await verify_second_factor(repo, user, otp, clock.utcnow()) is None:
             await guard.failed()
-            await _audit_failure(repo, session, user, body.workspace_id, client, "bad_otp")
+            await _audit_failure(repo, session, user, workspace_id, client, "bad_otp")
             raise InvalidOtpAtLogin("The code is not correct or was already used.")
-    membership, workspace = _choose(list(await repo.memberships_of_user(user.id)), body.workspace_id)
     await guard.succeeded()
     if needs_rehash(user.password_hash):
-        user.password_hash = await hash_password(body.password)
+        user.password_hash = await hash_password(password)
+    return user
+
+
+async def check_own_password(
+    settings: Settings, counter: AttemptCounter, client: Client, user: User, password: str
+) -> bool:
+    """A signed-in person re-entering their password (to change it, or to turn 2FA off): the same lock-out
+    as sign-in, so a stolen session cannot guess it. False on a wrong password, counted as a failure."""
+    guard = LoginGuard(settings, counter, user.email, client.ip)
+    await guard.check()
+    if await verify_password(user.password_hash, password):
+        await guard.succeeded()
+        return True
+    await guard.failed()
+    return False
+
+
+async def login(
+    session: AsyncSession, settings: Settings, counter: AttemptCounter, client: Client, body: LoginRequest
+) -> Tokens:
+    now = clock.utcnow()
+    user = await prove_identity(
+        session,
+        settings,
+        counter,
+        client,
+        email=str(body.email),
+        password=body.password,
+        otp=body.otp,
+        workspace_id=body.workspace_id,
+    )
+    repo = IdentityRepository(session)
+    membership, workspace = _choose(list(await repo.memberships_of_user(user.id)), body.workspace_id)
     issued = await issue_session(session, settings, user=user, membership=membership, client=client, now=now)
     await audit(
         session,

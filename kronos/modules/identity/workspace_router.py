@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, BackgroundTasks, Response, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
-from kronos.kit.auth import CurrentPrincipal
+from kronos.kit.auth import CurrentPrincipal, SessionPrincipal, SessionRequired
 from kronos.kit.deps import AppSettings, DbSession, ReadDbSession
 from kronos.kit.errors import Forbidden, Unauthorized, ValidationFailed, responses
-from kronos.modules.identity import invitations, service
+from kronos.kit.ratelimit import RateLimited, consume
+from kronos.modules.identity import invitations, service, web_session
 from kronos.modules.identity.exceptions import (
     AlreadyMember,
     InvalidCredentials,
+    InvalidOtpAtLogin,
     InvitationExpired,
     InvitationNotFound,
     InvitationUsed,
     LastOwner,
     MemberNotFound,
+    OtpRequired,
     OwnersOnly,
+    TooManyAttempts,
     UnknownRole,
     WeakPassword,
 )
-from kronos.modules.identity.router import ClientInfo, OutgoingMail, send_after_commit
+from kronos.modules.identity.router import (
+    HOUR,
+    Attempts,
+    ClientInfo,
+    OutgoingMail,
+    limit_per_client,
+    send_after_commit,
+)
 from kronos.modules.identity.schemas import (
     Invitation,
     InvitationAccept,
@@ -66,12 +77,14 @@ async def list_members(principal: CurrentPrincipal, session: ReadDbSession) -> l
 @router.patch(
     "/members/{member_id}",
     tags=["members"],
-    responses=responses(Unauthorized, Forbidden, OwnersOnly, MemberNotFound, UnknownRole, LastOwner),
+    responses=responses(
+        Unauthorized, Forbidden, OwnersOnly, MemberNotFound, UnknownRole, LastOwner, SessionRequired
+    ),
 )
 async def change_member_role(
     member_id: uuid.UUID,
     body: MemberUpdate,
-    principal: CurrentPrincipal,
+    principal: SessionPrincipal,
     session: DbSession,
     client: ClientInfo,
 ) -> Member:
@@ -85,10 +98,10 @@ async def change_member_role(
     "/members/{member_id}",
     tags=["members"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(Unauthorized, Forbidden, OwnersOnly, MemberNotFound, LastOwner),
+    responses=responses(Unauthorized, Forbidden, OwnersOnly, MemberNotFound, LastOwner, SessionRequired),
 )
 async def remove_member(
-    member_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, client: ClientInfo
+    member_id: uuid.UUID, principal: SessionPrincipal, session: DbSession, client: ClientInfo
 ) -> Response:
     """Remove a member (admins), or leave the workspace (your own membership). Their sessions here end."""
     await service.remove_member(session, principal, member_id, client)
@@ -102,26 +115,45 @@ async def remove_member(
     "/invitations",
     tags=["invitations"],
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Unauthorized, Forbidden, OwnersOnly, UnknownRole, AlreadyMember, ValidationFailed),
+    responses=responses(
+        Unauthorized,
+        Forbidden,
+        OwnersOnly,
+        UnknownRole,
+        AlreadyMember,
+        ValidationFailed,
+        SessionRequired,
+        RateLimited,
+    ),
 )
 async def create_invitation(
     body: InvitationCreate,
-    principal: CurrentPrincipal,
+    principal: SessionPrincipal,
     session: DbSession,
     settings: AppSettings,
     client: ClientInfo,
     background: BackgroundTasks,
     mailer: OutgoingMail,
+    counter: Attempts,
 ) -> Invitation:
-    """Invite an e-mail address with a role: it gets a single-use link that expires. Admins only."""
+    """Invite an e-mail address with a role: it gets a single-use link that expires. Admins only; at most
+    `KRONOS_INVITATIONS_MAX_PER_WORKSPACE` an hour per workspace (429 past it)."""
     principal.require_admin()
+    if settings.invitations_max_per_workspace:
+        used = await consume(
+            counter, f"invite:ws:{principal.tenant_id}", settings.invitations_max_per_workspace, HOUR
+        )
+        if used.exceeded:
+            raise used.error(f"Too many invitations from this workspace; try again in {used.reset} seconds.")
     created, messages = await invitations.invite(session, settings, principal, body, client)
     send_after_commit(background, mailer, messages)
     return created
 
 
-@router.get("/invitations", tags=["invitations"], responses=responses(Unauthorized, Forbidden))
-async def list_invitations(principal: CurrentPrincipal, session: ReadDbSession) -> list[Invitation]:
+@router.get(
+    "/invitations", tags=["invitations"], responses=responses(Unauthorized, Forbidden, SessionRequired)
+)
+async def list_invitations(principal: SessionPrincipal, session: ReadDbSession) -> list[Invitation]:
     """The workspace's invitations, newest first. Admins only."""
     principal.require_admin()
     return await invitations.list_invitations(session, principal.tenant_id)
@@ -131,10 +163,10 @@ async def list_invitations(principal: CurrentPrincipal, session: ReadDbSession) 
     "/invitations/{invitation_id}",
     tags=["invitations"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(Unauthorized, Forbidden, InvitationNotFound),
+    responses=responses(Unauthorized, Forbidden, InvitationNotFound, SessionRequired),
 )
 async def revoke_invitation(
-    invitation_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession, client: ClientInfo
+    invitation_id: uuid.UUID, principal: SessionPrincipal, session: DbSession, client: ClientInfo
 ) -> Response:
     """Withdraw an invitation: its link stops working. Admins only."""
     principal.require_admin()
@@ -146,13 +178,35 @@ async def revoke_invitation(
     "/invitations/accept",
     tags=["invitations"],
     responses=responses(
-        InvitationNotFound, InvitationUsed, InvitationExpired, AlreadyMember, InvalidCredentials, WeakPassword
+        InvitationNotFound,
+        InvitationUsed,
+        InvitationExpired,
+        AlreadyMember,
+        InvalidCredentials,
+        OtpRequired,
+        InvalidOtpAtLogin,
+        TooManyAttempts,
+        WeakPassword,
+        RateLimited,
     ),
 )
 async def accept_invitation(
-    body: InvitationAccept, session: DbSession, settings: AppSettings, client: ClientInfo
+    body: InvitationAccept,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: AppSettings,
+    client: ClientInfo,
+    counter: Attempts,
 ) -> invitations.InvitationAccepted:
-    """Accept an invitation with its token. A new account chooses a password; an existing account gives
-    its own. Returns tokens for the workspace (none when the account has 2FA: sign in with the code).
-    Public."""
-    return await invitations.accept(session, settings, body, client)
+    """Accept an invitation with its token, and sign in to the workspace. A new account chooses a password;
+    an existing account signs in to join (its password, and its code when 2FA is on, with sign-in's
+    lock-out). Public."""
+    await limit_per_client(counter, "accept", client, settings.public_auth_max_per_ip)
+    try:
+        accepted = await invitations.accept(session, settings, counter, body, client)
+    except (InvalidCredentials, InvalidOtpAtLogin):
+        await session.commit()  # the failure's audit record stays; the 401 still goes out
+        raise
+    accepted.tokens = web_session.deliver(request, response, settings, accepted.tokens)
+    return accepted

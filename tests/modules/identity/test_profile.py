@@ -108,7 +108,8 @@ async def test_an_api_key_cannot_edit_its_owner(client: httpx.AsyncClient, db: D
     )
     assert created.status_code == 201, created.text
     key = {"Authorization": f"Bearer {created.json()['key']}"}
-    problem(await client.patch("/api/v1/auth/me", headers=key, json={"full_name": "Key"}), 403, "forbidden")
+    refused = await client.patch("/api/v1/auth/me", headers=key, json={"full_name": "Key"})
+    problem(refused, 403, "session_required")
     assert await _full_name(db, "ada@example.com") == ""
 
 

@@ -102,12 +102,12 @@ async def test_login_success_and_failures(client: httpx.AsyncClient, db: Databas
 
 async def test_multiple_workspaces_choice_and_switch(client: httpx.AsyncClient) -> None:
     first = await signup(client, "ada@example.com", "First")
-    second = await signup(client, "ada@example.com", "Second")  # same account, its own password
+    second = await signup(client, "ada@example.com", "Second")  # same account: signs in to it
     taken = await client.post(
         "/api/v1/auth/signup",
         json={"email": "ada@example.com", "password": "other-secret-991", "workspace_name": "Third"},
     )
-    problem(taken, 409, "email_taken")
+    problem(taken, 401, "invalid_credentials")  # what a wrong password at sign-in says
 
     # Without workspace_id: the most recently used one (Second, signed into last).
     latest = await login(client, "ada@example.com")
