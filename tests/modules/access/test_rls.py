@@ -3,6 +3,8 @@ with a query that forgets the tenant filter; unbound connections (sign-in) still
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -77,3 +79,61 @@ async def test_requests_with_a_principal_run_bound(access: Access) -> None:
     a = await access.workspace("A")
     expected = f"kronos_app:{a.tenant_id}"
     assert (await access.call(a, "GET", "/_test/bound")).json() == [expected, expected]
+
+
+async def test_every_table_with_a_tenant_column_has_the_policy(access: Access) -> None:
+    """A table that carries workspace data but no policy is a hole RLS was meant to close (sessions, the
+    outbox and dead letters had none); this fails for the next one."""
+    async with access.db.read_session() as session:
+        tenant_tables = set(
+            (
+                await session.scalars(
+                    text(
+                        "SELECT table_name FROM information_schema.columns "
+                        "WHERE table_schema = current_schema() AND column_name = 'tenant_id'"
+                    )
+                )
+            ).all()
+        )
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                    "EXISTS (SELECT 1 FROM pg_policy p "
+                    "        WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation') "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+                )
+            )
+        ).all()
+    protected = {name for name, enabled, forced, policy in rows if enabled and forced and policy}
+    assert {"auth_sessions", "outbox_events", "dead_letters", "teams"} <= tenant_tables
+    assert sorted(tenant_tables - protected) == []
+
+
+async def test_a_bound_session_sees_only_its_workspace_sessions_and_events(access: Access) -> None:
+    from kronos.kit.events.models import OutboxEvent
+    from kronos.modules.identity.models import AuthSession
+
+    a = await access.workspace("A")
+    b = await access.workspace("B")
+    await access.call(a, "POST", "/api/v1/companies", json={"name": "A Co"})
+    await access.call(b, "POST", "/api/v1/companies", json={"name": "B Co"})
+    now = datetime.now(UTC)
+    async with access.db.write_session() as session:
+        for who in (a, b):
+            session.add(
+                AuthSession(
+                    user_id=who.user_id,
+                    tenant_id=who.tenant_id,
+                    last_used_at=now,
+                    expires_at=now + timedelta(days=1),
+                )
+            )
+    async with access.db.write_session() as session:
+        await bind_tenant(session, a.tenant_id)
+        sessions = (await session.scalars(select(AuthSession.tenant_id))).all()
+        assert sessions == [a.tenant_id]
+        events = (await session.scalars(select(OutboxEvent.tenant_id))).all()
+        assert events
+        assert set(events) == {a.tenant_id}
