@@ -1,7 +1,10 @@
 """Structured logs with structlog: JSON lines in production, readable lines on a developer's terminal.
 
 Every line carries the request id of the request it belongs to. Passwords, tokens, secrets and e-mail
-addresses are masked before anything is rendered, in our own log calls and in those of libraries.
+addresses are masked before anything is rendered, in our own log calls and in those of libraries. Outside
+development, so are the secrets in links (``?token=`` of a password-reset or invitation link): such a link
+is as good as a password to whoever reads the log. In development they stay, so that a newcomer without
+SMTP can follow the link the log mailer (``kronos.kit.mail``) writes.
 """
 
 from __future__ import annotations
@@ -22,22 +25,32 @@ _SENSITIVE_KEY = re.compile(
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+# A signed token (JWT: base64url of '{"...' dot payload dot signature), wherever it appears.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# A secret in a link's query or fragment: reset and invitation links, OAuth codes, signed URLs.
+_LINK_SECRET = re.compile(
+    r"(?i)([?&#;](?:[a-z_]*token|code|secret|signature|sig|password|otp|[a-z_]*key)=)[^&#\s\"'<>]+"
+)
 MASK = "***"
 
 
-def mask_text(value: str) -> str:
+def mask_text(value: str, *, links: bool = True) -> str:
+    """``value`` with e-mail addresses, credentials and tokens masked, and (``links``) secrets in links."""
     value = _EMAIL.sub(r"\1***@\2", value)
     value = _BEARER.sub(r"\1 ***", value)
+    value = _JWT.sub(MASK, value)
+    if links:
+        value = _LINK_SECRET.sub(r"\1***", value)
     return _URL_PASSWORD.sub(r"\1***@", value)
 
 
-def _mask(value: Any) -> Any:
+def _mask(value: Any, links: bool = True) -> Any:
     if isinstance(value, str):
-        return mask_text(value)
+        return mask_text(value, links=links)
     if isinstance(value, dict):
-        return {k: MASK if _SENSITIVE_KEY.search(str(k)) else _mask(v) for k, v in value.items()}
+        return {k: MASK if _SENSITIVE_KEY.search(str(k)) else _mask(v, links) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_mask(v) for v in value)
+        return type(value)(_mask(v, links) for v in value)
     return value
 
 
@@ -46,13 +59,22 @@ def drop_color_message(_logger: Any, _method: str, event_dict: EventDict) -> Eve
     return event_dict
 
 
-def mask_sensitive(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
-    for key, value in list(event_dict.items()):
-        if _SENSITIVE_KEY.search(key) and key != "event":
-            event_dict[key] = MASK
-        else:
-            event_dict[key] = _mask(value)
-    return event_dict
+class MaskSensitive:
+    """The processor that masks; ``links=False`` (development only) leaves the secrets in links."""
+
+    def __init__(self, *, links: bool = True) -> None:
+        self.links = links
+
+    def __call__(self, _logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+        for key, value in list(event_dict.items()):
+            if _SENSITIVE_KEY.search(key) and key != "event":
+                event_dict[key] = MASK
+            else:
+                event_dict[key] = _mask(value, self.links)
+        return event_dict
+
+
+mask_sensitive = MaskSensitive()
 
 
 def _format_exception_masked(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
@@ -80,7 +102,7 @@ def configure_logging(settings: Settings) -> None:
     final: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
     if use_json:
         final += [structlog.processors.format_exc_info, _format_exception_masked]
-    final += [mask_sensitive, renderer]
+    final += [MaskSensitive(links=settings.env != "development"), renderer]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

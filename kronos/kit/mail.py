@@ -44,7 +44,12 @@ class LogMailer:
         if self.show_body:
             _log.info("mail.not_sent_smtp_off", to=message.to, subject=message.subject, body=message.text)
         else:
-            _log.warning("mail.dropped_smtp_off", to=message.to, subject=message.subject)
+            # Not the body: a reset or invitation link in a log is a key to an account for whoever reads it.
+            _log.warning(
+                "mail not sent: SMTP is not configured (set KRONOS_SMTP_HOST)",
+                to=message.to,
+                subject=message.subject,
+            )
 
 
 class SmtpMailer:
