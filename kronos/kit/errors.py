@@ -13,10 +13,14 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from kronos.kit.context import current_request_id
+from kronos.kit.logging import get_logger
+
+_log = get_logger("kronos.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -194,6 +198,19 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, code, detail, instance=request.url.path, headers=dict(exc.headers or {})
         )
 
+    async def on_redis_down(request: Request, exc: Exception) -> JSONResponse:
+        # What Redis counts (sign-in lock-out, rate limits) cannot be checked: refuse what needs it, clearly,
+        # rather than let guessing through. The rest of the API does not touch Redis and keeps answering.
+        _log.warning("redis does not answer", path=request.url.path, error=str(exc))
+        return problem_response(
+            503,
+            "service_unavailable",
+            "A service this request needs (Redis) does not answer; try again shortly.",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+
     app.add_exception_handler(KronosError, on_kronos_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RedisError, on_redis_down)
