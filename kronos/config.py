@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     broker_url: str | None = None
 
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    # AES-256 keys for sensitive fields, "id:base64key" separated by commas: the first encrypts, all decrypt.
+    # Unset outside production: generated on first use into data_dir/encryption_keys (kronos.kit.crypto).
+    encryption_keys: SecretStr | None = None
     admin_email: str | None = None
     admin_password: SecretStr | None = None
     signup_enabled: bool = True
@@ -116,6 +119,17 @@ class Settings(BaseSettings):
                     f"{MIN_PRODUCTION_SECRET_LENGTH} characters when KRONOS_ENV=production "
                     '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))")'
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _encryption_keys_parse(self) -> Settings:
+        if self.encryption_keys is not None:
+            from kronos.kit.crypto import KeyringError, parse_keys
+
+            try:
+                parse_keys(self.encryption_keys.get_secret_value())
+            except KeyringError as exc:
+                raise ValueError(f"KRONOS_ENCRYPTION_KEYS: {exc}") from None
         return self
 
     @property
