@@ -18,6 +18,7 @@ from kronos.kit.events import default_registry
 from kronos.kit.events.registry import discover as discover_consumers
 from kronos.kit.events.router import router as dead_letters_router
 from kronos.kit.events.runtime import EventRuntime
+from kronos.kit.headers import SecurityHeadersMiddleware
 from kronos.kit.logging import configure_logging, get_logger
 from kronos.kit.mail import create_mailer
 from kronos.kit.metrics import Metrics
@@ -76,7 +77,9 @@ def freeze_heap() -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    from kronos.bootstrap import with_secret_key
+
+    settings = with_secret_key(settings or get_settings())
     configure_logging(settings)
     if settings.bench_disable_history:
         from kronos.kit.records.write import SWITCHES
@@ -108,6 +111,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_access(app)
     include_crm(app)
     _mount_web_app(app)
+    # Added last, so it is the outermost middleware: every response, those of other middlewares included
+    # (413, 429, the 500 of an unhandled error), carries the security headers.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts_max_age=settings.hsts_max_age,
+        docs_paths=[path for path in (app.docs_url, app.swagger_ui_oauth2_redirect_url) if path],
+    )
     return app
 
 

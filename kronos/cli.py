@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +16,10 @@ from rich.table import Table
 
 import kronos
 from kronos.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
 
 app = typer.Typer(name="kronos", help="KronosCRM: the CRM that remembers every field.", no_args_is_help=True)
 migrate_app = typer.Typer(help="Apply, undo and inspect database migrations.", no_args_is_help=True)
@@ -57,9 +61,14 @@ def serve(
     import uvicorn
 
     from kronos.app import create_app
-    from kronos.bootstrap import ensure_first_workspace
+    from kronos.bootstrap import ensure_first_workspace, with_secret_key
 
     settings = _settings()
+    try:
+        settings = with_secret_key(settings)
+    except SettingsError as exc:
+        console.print(f"[bold red]Configuration error:[/] {exc}")
+        raise typer.Exit(2) from exc
     if migrate:
         _migrate(settings)
     first = asyncio.run(ensure_first_workspace(settings))
@@ -73,21 +82,44 @@ def serve(
     console.print(f"[green]✓[/] KronosCRM {kronos.__version__} on [bold]http://{bind_host}:{bind_port}[/]")
     web = create_app(settings)
     web.state.freeze_heap = True
-    config = uvicorn.Config(
-        web,
-        host=bind_host,
-        port=bind_port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout),
-        server_header=False,
-    )
+    config = server_config(web, settings, bind_host, bind_port)
+    metrics_server = None
+    if settings.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        # A thread of prometheus_client's own: the metrics answer even while the event loop is busy.
+        metrics_server, _ = start_http_server(
+            settings.metrics_port, addr=bind_host, registry=web.state.metrics.registry
+        )
+        console.print(f"[green]✓[/] Metrics on [bold]http://{bind_host}:{settings.metrics_port}/metrics[/]")
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler that was in
     # place before it started. Make that a no-op, so a clean stop exits 0 instead of dying by the signal.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: None)
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
+
+
+def server_config(web: ASGIApp, settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """How `kronos serve` runs uvicorn. X-Forwarded-For and X-Forwarded-Proto (the client's address, and
+    whether it came over HTTPS, which decides HSTS) are believed only from KRONOS_TRUSTED_PROXIES."""
+    import uvicorn
+
+    trusted = [address.strip() for address in settings.trusted_proxies.split(",") if address.strip()]
+    return uvicorn.Config(
+        web,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+        server_header=False,
+    )
 
 
 @app.command()
@@ -191,6 +223,9 @@ def check() -> None:
     for name, value in settings.masked().items():
         table.add_row(f"KRONOS_{name.upper()}", "" if value is None else str(value))
     out.print(table)
+    from kronos.kit.health import metrics_exposure
+
+    out.print(f"Metrics: {metrics_exposure(settings)}")
 
     # A service that does not answer is reported in the table below; its client's own error log is noise.
     logging.getLogger("aiormq").setLevel(logging.CRITICAL)

@@ -1,8 +1,9 @@
 """Settings, read from ``KRONOS_*`` environment variables (and an optional ``.env`` file).
 
 The defaults run embedded: SQLite under the data directory, in-process bus and workers, no Redis.
-Production mode refuses to start with a default or missing secret key, and any ``KRONOS_*`` variable
-that is not a setting is an error rather than a silent typo.
+Without ``KRONOS_SECRET_KEY``, tokens are signed with a random key generated on first start and kept in the
+data directory (``kronos.bootstrap.with_secret_key``); production mode refuses to start without a real one.
+Any ``KRONOS_*`` variable that is not a setting is an error rather than a silent typo.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "KRONOS_"
 # Variables the test harness reads; they configure the suite, not the app.
 _HARNESS_PREFIXES = ("KRONOS_TEST_",)
-# A marker value: production mode refuses to start with it.
+# The development key earlier releases shipped as the default: it is public, so it is refused everywhere.
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
 MIN_PRODUCTION_SECRET_LENGTH = 32
+# Where the secret key generated on first start is kept, inside the data directory.
+SECRET_KEY_FILE = "secret_key"
+MIN_METRICS_TOKEN_LENGTH = 16
 
 
 class SettingsError(ValueError):
@@ -43,16 +47,23 @@ class Settings(BaseSettings):
     # The built web app served at /; unset means frontend/dist of this checkout.
     web_dist: Path | None = None
     port: int = Field(default=8000, ge=1, le=65535)
+    # Addresses (or networks) whose X-Forwarded-For/-Proto `kronos serve` believes: the reverse proxy's.
+    # Empty: believe nobody. "*": everybody (only when every request comes through a proxy that sets them).
+    trusted_proxies: str = "127.0.0.1,::1"
+    # Strict-Transport-Security on responses served over HTTPS (directly or through a trusted proxy); 0: none.
+    hsts_max_age: int = Field(default=365 * 24 * 3600, ge=0)
+    # /metrics: a bearer token to ask for it on the main port; or a port of its own for `kronos serve`.
+    # With neither, it is served only in development (see kronos.kit.health.metrics_exposure).
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     # Unset means embedded: SQLite in data_dir, no Redis, in-process event bus.
     database_url: str | None = None
     redis_url: str | None = None
     broker_url: str | None = None
 
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
-    # AES-256 keys for sensitive fields, "id:base64key" separated by commas: the first encrypts, all decrypt.
-    # Unset outside production: generated on first use into data_dir/encryption_keys (kronos.kit.crypto).
-    encryption_keys: SecretStr | None = None
+    # Empty: generated on first start into data_dir/secret_key (kronos.bootstrap.with_secret_key).
+    secret_key: SecretStr = SecretStr("")
     admin_email: str | None = None
     admin_password: SecretStr | None = None
     signup_enabled: bool = True
@@ -111,26 +122,29 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Settings:
-        if self.env == "production":
-            secret = self.secret_key.get_secret_value()
-            if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
-                raise ValueError(
-                    "KRONOS_SECRET_KEY must be set to a random value of at least "
-                    f"{MIN_PRODUCTION_SECRET_LENGTH} characters when KRONOS_ENV=production "
-                    '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))")'
-                )
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "KRONOS_SECRET_KEY is the development key published with KronosCRM's source: anyone can sign "
+                "tokens with it. Unset it (a random key is then generated in the data directory on first "
+                "start) or set a random value of your own."
+            )
+        token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if token is not None and len(token) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(
+                f"KRONOS_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters long"
+            )
+        if self.env == "production" and len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ValueError(
+                "KRONOS_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters when KRONOS_ENV=production "
+                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
         return self
 
-    @model_validator(mode="after")
-    def _encryption_keys_parse(self) -> Settings:
-        if self.encryption_keys is not None:
-            from kronos.kit.crypto import KeyringError, parse_keys
-
-            try:
-                parse_keys(self.encryption_keys.get_secret_value())
-            except KeyringError as exc:
-                raise ValueError(f"KRONOS_ENCRYPTION_KEYS: {exc}") from None
-        return self
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / SECRET_KEY_FILE
 
     @property
     def effective_database_url(self) -> str:
@@ -154,8 +168,8 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 secret = value.get_secret_value()
-                if name == "secret_key" and secret == DEFAULT_SECRET_KEY:
-                    value = "(built-in development key: set one for production)"
+                if name == "secret_key" and not secret:
+                    value = f"(not set: generated on first start and kept in {self.secret_key_file})"
                 else:
                     value = "********" if secret else ""
             elif isinstance(value, str) and "://" in value:

@@ -11,15 +11,15 @@ One ASGI app set as the router's ``default``, so it only sees requests no route 
   which then routes on the client. A missing ``/assets/...`` file stays a 404: answering HTML for a script
   would only hide the error behind a MIME-type one.
 
-Every response carries the security headers below; the Content-Security-Policy allows no inline script
-(the app has none: the theme is set before first paint by ``/theme.js``, a file).
+The security headers (a Content-Security-Policy that allows no inline script: the app has none, the theme
+is set before first paint by ``/theme.js``, a file) are added to every response by
+``kronos.kit.headers.SecurityHeadersMiddleware``, these included.
 """
 
 from __future__ import annotations
 
 import gzip
 import mimetypes
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
@@ -30,35 +30,6 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
-# Inline styles stay allowed: React and the grid/board libraries position elements with style attributes,
-# which cannot run code. Scripts, objects, frames and form targets are locked to this origin (or nothing).
-CONTENT_SECURITY_POLICY: Final = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "manifest-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-SECURITY_HEADERS: Final[Mapping[str, str]] = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "DENY",
-    "Permissions-Policy": (
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
-    ),
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
 IMMUTABLE: Final = "public, max-age=31536000, immutable"
 REVALIDATE: Final = "no-cache"
 # Paths that belong to the server, not to the web app: unknown ones answer like the API does.
@@ -114,7 +85,7 @@ class WebApp:
 
     def _respond(self, file: Path, request_headers: Headers) -> Response:
         cache = IMMUTABLE if file.parent == self.dist / "assets" else REVALIDATE
-        headers = {**SECURITY_HEADERS, "Cache-Control": cache}
+        headers = {"Cache-Control": cache}
         media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if file.suffix in _TEXT:
             media_type += "; charset=utf-8"
@@ -161,5 +132,5 @@ def mount_web_app(app: FastAPI, dist: Path) -> None:
             "<p>The API is running: see <a href='/docs'>/docs</a>. "
             "The web app has not been built (<code>frontend/dist</code> is missing): "
             "<code>make run</code> builds it when Node.js is installed.</p>",
-            headers={**SECURITY_HEADERS, "Cache-Control": REVALIDATE},
+            headers={"Cache-Control": REVALIDATE},
         )

@@ -50,6 +50,18 @@ def test_check_prints_settings_masked_and_service_status(env: str) -> None:
     assert "unavailable" in result.output
 
 
+def test_check_says_where_the_secret_key_is_kept_and_who_gets_the_metrics(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KRONOS_SECRET_KEY")
+    result = runner.invoke(app, ["check"], env={"KRONOS_ENV": "test"})
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.replace("│", " ").split())  # the table wraps long values
+    assert "generated on first start" in flat
+    assert "Metrics: not served" in flat
+    assert not (tmp_path / "secret_key").exists()  # checking changes nothing
+
+
 def test_check_succeeds_when_everything_answers(env: str) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output

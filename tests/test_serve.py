@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -83,6 +84,11 @@ def test_first_start_then_restart_reuses_everything(server_env: dict[str, str], 
     assert "First start: your owner account" in output
     assert "admin@example.com" in output
     assert '"event": "stopped"' in output
+    # No KRONOS_SECRET_KEY: a random key was generated into the data directory, readable by its owner only.
+    key_file = tmp_path / "data" / "secret_key"
+    key = key_file.read_text()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key.strip() not in output
 
     second = Server(server_env, port)
     try:
@@ -91,6 +97,22 @@ def test_first_start_then_restart_reuses_everything(server_env: dict[str, str], 
         code, output = second.stop()
     assert code == 0, output
     assert "First start" not in output
+    assert key_file.read_text() == key  # reused, so sessions survive a restart
+
+
+def test_metrics_on_a_port_of_their_own(server_env: dict[str, str]) -> None:
+    metrics_port = _free_port()
+    server = Server(server_env | {"KRONOS_METRICS_PORT": str(metrics_port)}, int(server_env["KRONOS_PORT"]))
+    try:
+        server.wait_ready()
+        on_main_port = httpx.get(f"{server.base}/metrics")
+        on_metrics_port = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics")
+    finally:
+        code, output = server.stop()
+    assert code == 0, output
+    assert on_main_port.status_code == 404
+    assert on_metrics_port.status_code == 200
+    assert 'kronos_http_requests_total{method="GET",route="/readyz",status="200"}' in on_metrics_port.text
 
 
 def test_shutdown_lets_the_request_in_flight_finish(server_env: dict[str, str]) -> None:

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 import kronos.app
 from kronos.app import create_app
 from kronos.config import Settings
-from kronos.web import CONTENT_SECURITY_POLICY, mount_web_app
+from kronos.kit.headers import API_CSP, PAGE_CSP
 
 INDEX = "<!doctype html><html><head><title>KronosCRM</title></head><body><div id=root></div></body></html>"
 SCRIPT = "console.log('kronos');\n" * 200  # big enough to be gzipped
@@ -46,17 +45,21 @@ async def web(
 
 
 def assert_security_headers(response: httpx.Response) -> None:
+    """A page gets the page policy (kronos.kit.headers); a file of the build, the one that allows nothing."""
     csp = response.headers["content-security-policy"]
-    assert csp == CONTENT_SECURITY_POLICY
-    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
-    assert directives["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
-    assert directives["frame-ancestors"] == "'none'"
-    assert directives["object-src"] == "'none'"
+    if response.headers["content-type"].startswith("text/html"):
+        assert csp == PAGE_CSP
+        directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+        assert directives["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
+        assert directives["frame-ancestors"] == "'none'"
+        assert directives["object-src"] == "'none'"
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
+        assert "camera=()" in response.headers["permissions-policy"]
+    else:
+        assert csp == API_CSP
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
-    assert response.headers["cross-origin-opener-policy"] == "same-origin"
-    assert "camera=()" in response.headers["permissions-policy"]
 
 
 async def test_root_serves_index_uncached_with_security_headers(web: httpx.AsyncClient) -> None:
@@ -147,7 +150,7 @@ async def test_api_and_server_routes_still_answer(web: httpx.AsyncClient) -> Non
     assert openapi.status_code == 200
     assert "/api/v1/auth/login" in openapi.json()["paths"]
     assert (await web.get("/docs")).status_code == 200
-    assert (await web.get("/metrics")).status_code == 200
+    assert (await web.get("/metrics")).status_code == 404  # not served outside development without a token
     unauthorised = await web.get("/api/v1/contacts")
     assert unauthorised.status_code == 401
     assert unauthorised.headers["content-type"] == "application/problem+json"
@@ -155,12 +158,11 @@ async def test_api_and_server_routes_still_answer(web: httpx.AsyncClient) -> Non
     assert unknown_object.headers["content-type"] == "application/problem+json"
 
 
-async def test_without_a_build_root_points_at_the_docs(tmp_path: Path) -> None:
-    app = FastAPI()
-    mount_web_app(app, tmp_path / "no-build")
+async def test_without_a_build_root_points_at_the_docs(settings: Settings, tmp_path: Path) -> None:
+    app = create_app(settings.model_copy(update={"web_dist": tmp_path / "no-build"}))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         response = await http.get("/")
     assert response.status_code == 200
     assert "/docs" in response.text
-    assert response.headers["x-frame-options"] == "DENY"
+    assert_security_headers(response)

@@ -61,11 +61,16 @@ async def test_readyz_is_503_naming_the_component_that_is_down(database_url: str
     assert body["components"]["database"]["status"] == "ok"
 
 
-async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
-    await client.get("/healthz")
-    await client.get("/healthz")
-    await client.get("/api/v1/no/such/route/123/x")
-    text = (await client.get("/metrics")).text
+async def test_metrics_count_requests_by_route_template(database_url: str, tmp_path: Path) -> None:
+    token = "metrics-token-0123456789abcdef"
+    app = create_app(make_settings(database_url, tmp_path, metrics_token=token))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.get("/healthz")
+            await client.get("/healthz")
+            await client.get("/api/v1/no/such/route/123/x")
+            text = (await client.get("/metrics", headers={"authorization": f"Bearer {token}"})).text
     assert 'kronos_http_requests_total{method="GET",route="/healthz",status="200"} 2.0' in text
     # Unmatched paths share one label, so a scanner cannot blow up the series count.
     assert 'route="<unmatched>",status="404"' in text

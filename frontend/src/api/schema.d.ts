@@ -1835,6 +1835,12 @@ export interface components {
              * @default false
              */
             required?: boolean;
+            /**
+             * Sensitive
+             * @description Store the values encrypted (AES-256-GCM), in records and their history; text, long text, e-mail, phone and URL custom fields only. Roles other than admins, and those naming the field with read or write, get '[masked]'. Lists cannot filter (but is_null), sort or group by it; it cannot be unique or have a default.
+             * @default false
+             */
+            sensitive?: boolean;
             settings?: components["schemas"]["FieldSettings"];
             type: components["schemas"]["FieldType"];
             /**
@@ -1888,6 +1894,12 @@ export interface components {
              * @default false
              */
             many?: boolean;
+            /**
+             * Masked
+             * @description The caller gets '[masked]' instead of this sensitive field's values.
+             * @default false
+             */
+            masked?: boolean;
             /** Name */
             name: string;
             /** Options */
@@ -1896,6 +1908,12 @@ export interface components {
             position: number;
             /** Required */
             required: boolean;
+            /**
+             * Sensitive
+             * @description Values are stored encrypted.
+             * @default false
+             */
+            sensitive?: boolean;
             /** Settings */
             settings: {
                 [key: string]: unknown;
@@ -1960,6 +1978,11 @@ export interface components {
             position?: number | null;
             /** Required */
             required?: boolean | null;
+            /**
+             * Sensitive
+             * @description Store the values encrypted (AES-256-GCM), in records and their history; text, long text, e-mail, phone and URL custom fields only. Roles other than admins, and those naming the field with read or write, get '[masked]'. Lists cannot filter (but is_null), sort or group by it; it cannot be unique or have a default. Switching it on encrypts the stored values (and their history), switching it off decrypts them: in the request for up to a few thousand values, else by a background job (the field stays sensitive until its values are decrypted).
+             */
+            sensitive?: boolean | null;
             /** @description Replaces the type's settings; a relation's target cannot change. */
             settings?: components["schemas"]["FieldSettings"] | null;
             /**

@@ -153,8 +153,15 @@ default_registry = Registry()
 consumer = default_registry.consumer
 
 
+# Jobs of the machinery itself, imported with the modules' (the record engine converting sensitive values).
+KIT_TASKS = ("kronos.kit.records.tasks",)
+
+
 def discover(package: str = "kronos.modules") -> None:
-    """Import every ``<package>.<module>.tasks`` so its ``@consumer`` declarations register."""
+    """Import every ``<package>.<module>.tasks`` so its ``@consumer`` declarations register, and
+    ``KIT_TASKS``."""
+    for name in KIT_TASKS:
+        importlib.import_module(name)
     root = importlib.import_module(package)
     for info in pkgutil.iter_modules(root.__path__):
         if not info.ispkg:

@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 
 from kronos.kit.errors import FieldError, ValidationFailed
+from kronos.kit.records import sensitive
 from kronos.kit.records.fields import NUMBER_KINDS, FieldSpec, FieldType, format_datetime
 from kronos.kit.records.objects import ObjectSchema
 from kronos.kit.records.query import QueryCompiler, parse_filters
@@ -125,6 +126,8 @@ class Aggregator:
         for part in parts:
             name, _, bucket = part.partition(":")
             spec = compiler.field(name, "query.group_by")
+            if spec.sensitive:
+                raise sensitive.refused(spec, "query.group_by", "grouped by")
             if any(group.spec.name == spec.name for group in groups):
                 raise _invalid("query.group_by", f"'{spec.name}' appears twice.", "invalid_group_by")
             groups.append(GroupField(spec, self._bucket(spec, bucket, part)))

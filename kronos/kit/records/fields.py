@@ -111,6 +111,8 @@ class FieldSpec:
     system: bool = False
     position: int = 0
     archived: bool = False
+    # Stored encrypted (custom text-like fields only; ``kronos.kit.records.sensitive``).
+    sensitive: bool = False
 
     @property
     def is_custom(self) -> bool:

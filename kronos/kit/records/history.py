@@ -52,6 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kronos.kit import clock
 from kronos.kit.auth import Principal
 from kronos.kit.errors import FieldError, NotFound, ValidationFailed
+from kronos.kit.records import sensitive
 from kronos.kit.records.asof import WRITE_OPS
 from kronos.kit.records.asof import parse_instant as parse_list_instant
 from kronos.kit.records.fields import FieldSpec, FieldType, format_datetime
@@ -241,6 +242,8 @@ async def reconstruct(
             deleted_at = new
         else:
             state.values[name] = new
+    for name in schema.sensitive & state.values.keys():  # history rows hold them sealed
+        state.values[name] = sensitive.reveal(name, record_id, state.values[name])
     if deleted_at is _MISSING:
         deleted_at = format_datetime(record.deleted_at) if record.deleted_at is not None else None
     if not existed or (deleted_at is not None and str(deleted_at) <= format_datetime(at)):
@@ -278,17 +281,19 @@ async def record_as_of(
         "created_at": format_datetime(state.created_at) if state.created_at else None,
         "updated_at": format_datetime(state.updated_at) if state.updated_at else None,
     }
+    masked = service.masked(schema)
     out: dict[str, Any] = {}
     for spec in schema.ordered():
         if spec.name in shown:
             value = system[spec.name] if spec.name in system else state.values.get(spec.name)
+            value = sensitive.mask(value) if spec.name in masked else value
             out[spec.name] = [] if value is None and spec.is_list else value
     if fields is None:
         # Fields archived since keep showing what they held then.
         for spec in sorted(schema.archived.values(), key=lambda s: (s.position, s.name)):
             value = state.values.get(spec.name)
             if value is not None and not is_hidden(service, schema, spec.name):
-                out[spec.name] = value
+                out[spec.name] = sensitive.mask(value) if spec.name in masked else value
     return out
 
 
@@ -506,17 +511,35 @@ async def list_history(
         next_cursor = _encode_cursor(rows[-1].changed_at, rows[-1].id)
     # Fields that no longer exist are not in the schema: their role rules still apply.
     rows = [row for row in rows if spec_of(schema, row.field) or not is_hidden(service, schema, row.field)]
+    values = {row.id: _values(service, schema, row) for row in rows}
     displays = Displays(service, hooks)
     for row in rows:
         spec = spec_of(schema, row.field)
-        displays.want(spec, row.old_value)
-        displays.want(spec, row.new_value)
+        old, new = values[row.id]
+        displays.want(spec, old)
+        displays.want(spec, new)
         displays.want_user(row.actor_user_id)
     await displays.resolve()
-    return {"items": [_item(schema, displays, row) for row in rows], "next_cursor": next_cursor}
+    return {
+        "items": [_item(schema, displays, row, *values[row.id]) for row in rows],
+        "next_cursor": next_cursor,
+    }
 
 
-def _item(schema: ObjectSchema, displays: Displays, row: FieldHistory) -> dict[str, Any]:
+def _values(service: RecordService, schema: ObjectSchema, row: FieldHistory) -> tuple[Any, Any]:
+    """A row's old and new values as the caller may see them: sensitive ones decrypted or masked (a sealed
+    value is treated as sensitive even when its field is not any more, or no longer exists)."""
+    old, new = row.old_value, row.new_value
+    if row.field not in schema.sensitive and not (sensitive.is_sealed(old) or sensitive.is_sealed(new)):
+        return old, new
+    hide = not sensitive.reveals(service.principal.permissions, schema.name, row.field)
+    return (
+        sensitive.shown(row.field, row.record_id, old, hide),
+        sensitive.shown(row.field, row.record_id, new, hide),
+    )
+
+
+def _item(schema: ObjectSchema, displays: Displays, row: FieldHistory, old: Any, new: Any) -> dict[str, Any]:
     spec = spec_of(schema, row.field)
     if row.actor_api_key_id is not None:
         kind = "api_key"
@@ -531,10 +554,10 @@ def _item(schema: ObjectSchema, displays: Displays, row: FieldHistory) -> dict[s
         "field": row.field,
         "field_label": spec.label if spec else row.field,
         "field_type": str(spec.type) if spec else None,
-        "old_value": row.old_value,
-        "new_value": row.new_value,
-        "old_display": displays.show(spec, row.old_value),
-        "new_display": displays.show(spec, row.new_value),
+        "old_value": old,
+        "new_value": new,
+        "old_display": displays.show(spec, old),
+        "new_display": displays.show(spec, new),
         "changed_at": format_datetime(row.changed_at),
         "source": row.source,
         "actor": {

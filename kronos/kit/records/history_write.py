@@ -28,6 +28,7 @@ from kronos.kit.records.history import (
     rows_of,
 )
 from kronos.kit.records.models import FieldHistory
+from kronos.kit.records.sensitive import seal
 from kronos.kit.records.service import RecordService, actor_of
 from kronos.kit.records.stints import is_tracked, rebuild_record
 from kronos.kit.records.unique import release_record
@@ -227,6 +228,8 @@ async def import_changes(
                 FieldError(path=f"{path}.changed_at", message="Must not be in the future.", type="in_future")
             )
         if len(values) == 2 and not errors:
+            if spec.sensitive:  # stored sealed, like the write path's own history rows
+                values = [seal(spec.name, record.id, value) for value in values]
             rows.append(
                 FieldHistory(
                     tenant_id=service.tenant_id,

@@ -27,12 +27,14 @@ from starlette.responses import JSONResponse
 
 from kronos.kit.auth import Principal
 from kronos.kit.clock import utcnow
+from kronos.kit.crypto import KEYS
 from kronos.kit.errors import Conflict, FieldError, ValidationFailed
 from kronos.kit.models import Base
 from kronos.kit.records.models import NullableJSON
 
 MAX_KEY_LENGTH = 255
 TTL = timedelta(hours=24)
+_SEALED = "$sealed"
 HEADER_DESCRIPTION = (
     "A unique string (at most 255 characters) chosen by the client. Retrying a POST with the same key and "
     "body within 24 hours returns the first response and changes nothing."
@@ -73,10 +75,16 @@ def principal_key(principal: Principal) -> uuid.UUID:
     return principal.api_key_id if principal.api_key_id is not None else principal.user_id
 
 
-def request_hash(endpoint: str, body: Any) -> str:
+def request_hash(endpoint: str, body: Any, *, private: bool = False) -> str:
     # The parsed body, canonicalised: key order and whitespace do not make a different request.
     canonical = json.dumps([endpoint, body], sort_keys=True, separators=(",", ":"), default=str)
+    if private:  # a body with sensitive values: a plain hash would let a guess at one be checked offline
+        return KEYS.for_writing().digest(canonical.encode())
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _associated(tenant_id: uuid.UUID, principal: uuid.UUID, key: str) -> bytes:
+    return f"kronos.idempotency/v1/{tenant_id}/{principal}/{key}".encode()
 
 
 @dataclass(slots=True)
@@ -87,10 +95,15 @@ class Claim:
     tenant_id: uuid.UUID
     principal: uuid.UUID
     key: str | None
+    # The response holds sensitive values: stored encrypted, like them (``kronos.kit.records.sensitive``).
+    private: bool = False
 
     async def store(self, status: int, body: Any) -> None:
         if self.key is None:
             return
+        if self.private:
+            associated = _associated(self.tenant_id, self.principal, self.key)
+            body = {_SEALED: KEYS.for_writing().seal(body, associated)}
         await self.session.execute(
             update(IdempotencyKey)
             .where(
@@ -105,6 +118,8 @@ class Claim:
 def replay(row: IdempotencyKey, location: str | None = None) -> JSONResponse:
     """The first response again: same status and body; ETag (and Location) derived from the body."""
     body = row.response_body
+    if isinstance(body, dict) and set(body) == {_SEALED}:
+        body = KEYS.for_reading().open(body[_SEALED], _associated(row.tenant_id, row.principal, row.key))
     headers = {"Idempotent-Replayed": "true"}
     if isinstance(body, dict) and "version" in body and "id" in body:
         headers["ETag"] = f'"{body["version"]}"'
@@ -121,9 +136,11 @@ async def claim(
     body: Any,
     *,
     location: str | None = None,
+    private: bool = False,
 ) -> Claim | JSONResponse:
     """Claim ``key`` for this request, or the first response if it was already answered (``location``: the
-    collection a created record's Location header points into)."""
+    collection a created record's Location header points into; ``private``: the object has sensitive
+    fields, so the request is fingerprinted with a keyed digest and the response stored encrypted)."""
     who = principal_key(principal)
     tenant_id = principal.tenant_id
     if key is None:
@@ -139,7 +156,7 @@ async def claim(
                 )
             ],
         )
-    digest = request_hash(endpoint, body)
+    digest = request_hash(endpoint, body, private=private)
     where = (
         IdempotencyKey.tenant_id == tenant_id,
         IdempotencyKey.key == key,
@@ -180,4 +197,4 @@ async def claim(
         raise IdempotencyConflict(
             "A request with this Idempotency-Key is in progress or has just completed; retry it shortly."
         ) from None
-    return Claim(session, tenant_id, who, key)
+    return Claim(session, tenant_id, who, key, private)

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.auth import Action, Principal
 from kronos.kit.clock import utcnow
+from kronos.kit.crypto import KEYS
 from kronos.kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
-from kronos.kit.records import unique
+from kronos.kit.records import sensitive, sensitive_values, unique
 from kronos.kit.records.currencies import ISO_4217
 from kronos.kit.records.fields import API_NAME, FieldInvalid, FieldSpec, FieldType
 from kronos.kit.records.models import FieldDefinition
@@ -33,6 +34,13 @@ from kronos.kit.records.objects import (
 )
 
 MAX_CUSTOM_FIELDS = 500
+_MASK = sensitive.MASK
+_SENSITIVE = (
+    "Store the values encrypted (AES-256-GCM), in records and their history; text, long text, e-mail, "
+    "phone and URL custom fields only. Roles other than admins, and those naming the field with read or "
+    f"write, get {_MASK!r}. Lists cannot filter (but is_null), sort or group by it; it cannot be "
+    "unique or have a default."
+)
 _UNIQUE_TYPES = {
     FieldType.TEXT, FieldType.NUMBER, FieldType.DECIMAL, FieldType.EMAIL, FieldType.PHONE, FieldType.URL,
 }  # fmt: skip
@@ -91,6 +99,7 @@ class FieldCreate(BaseModel):
     default: Any = None
     help_text: str | None = Field(default=None, max_length=2000)
     position: int | None = None
+    sensitive: bool = Field(default=False, description=_SENSITIVE)
 
 
 class FieldUpdate(BaseModel):
@@ -109,6 +118,12 @@ class FieldUpdate(BaseModel):
         "already share a value) or not unique any more.",
     )
     default: Any = None
+    sensitive: bool | None = Field(
+        default=None,
+        description=_SENSITIVE + " Switching it on encrypts the stored values (and their history), switching "
+        "it off decrypts them: in the request for up to a few thousand values, else by a background job (the "
+        "field stays sensitive until its values are decrypted).",
+    )
 
 
 class FieldOrder(BaseModel):
@@ -138,6 +153,11 @@ class FieldOut(BaseModel):
     access: Literal["read", "write"] = Field(description="What the caller may do with this field.")
     position: int
     archived: bool
+    sensitive: bool = Field(default=False, description="Values are stored encrypted.")
+    masked: bool = Field(
+        default=False,
+        description=f"The caller gets {_MASK!r} instead of this sensitive field's values.",
+    )
 
 
 class ObjectPermissions(BaseModel):
@@ -168,7 +188,7 @@ class ObjectOut(BaseModel):
     fields: list[FieldOut]
 
 
-def field_out(spec: FieldSpec, access: Literal["read", "write"]) -> FieldOut:
+def field_out(spec: FieldSpec, access: Literal["read", "write"], *, masked: bool = False) -> FieldOut:
     colors = spec.settings.get(_OPTION_COLORS) or {}
     return FieldOut(
         name=spec.name,
@@ -186,6 +206,8 @@ def field_out(spec: FieldSpec, access: Literal["read", "write"]) -> FieldOut:
         access="read" if spec.system or access == "read" else "write",
         position=spec.position,
         archived=spec.archived,
+        sensitive=spec.sensitive,
+        masked=spec.sensitive and masked,
     )
 
 
@@ -197,7 +219,8 @@ def describe(schema: ObjectSchema, principal: Principal, *, include_archived: bo
         access = "write" if spec.system else perms.field_access(schema.name, spec.name)
         if access == "hidden":
             continue
-        fields.append(field_out(spec, "write" if access == "write" else "read"))
+        masked = spec.sensitive and not sensitive.reveals(perms, schema.name, spec.name)
+        fields.append(field_out(spec, "write" if access == "write" else "read", masked=masked))
     definition = schema.definition
     actions: tuple[Action, ...] = ("read", "create", "update", "delete", "export")
     allowed = {action: perms.can(schema.name, action) for action in actions}
@@ -250,6 +273,9 @@ def _check_spec(spec: FieldSpec) -> None:
         raise _invalid("body.settings.max", "A rating goes up to between 1 and 10.")
     if spec.unique and spec.type not in _UNIQUE_TYPES:
         raise _invalid("body.unique", f"{spec.type.value} fields cannot be unique.")
+    errors = sensitive.definition_errors(spec)
+    if errors:
+        raise ValidationFailed("; ".join(f"{e.path}: {e.message}" for e in errors), errors=errors)
     if spec.default is not None:
         if spec.unique:
             raise _invalid("body.default", "A unique field cannot have a default.")
@@ -310,11 +336,15 @@ async def add_field(
         default=None,
         help_text=body.help_text,
         position=position,
+        sensitive=body.sensitive,
+        decrypting=False,
     )
     spec = spec_from_definition(row)
     spec = replace(spec, default=body.default)
     await _check_target(session, registry, principal, spec)
     _check_spec(spec)
+    if spec.sensitive:
+        KEYS.for_writing()  # 409 on a production server without keys (and makes the embedded key file)
     row.default = spec.validate(body.default) if body.default is not None else None
     session.add(row)
     await bump_schema_version(session, principal.tenant_id)
@@ -367,13 +397,26 @@ async def update_field(
     if "unique" in given and body.unique is not None:
         row.unique = body.unique
     _update_settings(row, body)
+    # The switch the admin asks for, if any: None, or sensitive on (True) / off (False).
+    switch = body.sensitive if body.sensitive not in (None, _wants_sensitive(row)) else None
     spec = spec_from_definition(row)
+    if switch is not None:  # the definition's rules hold for the field as it will be
+        spec = replace(spec, sensitive=switch)
     if "default" in given:
         spec = replace(spec, default=body.default)
     await _check_target(session, registry, principal, spec)
     _check_spec(spec)
     if "default" in given:
         row.default = spec.validate(body.default) if body.default is not None else None
+    if switch is not None:  # before claiming unique values: they are read plain
+        await sensitive_values.switch(session, definition, row, on=switch)
+        if row.sensitive and row.unique:
+            raise _invalid(
+                "body.unique",
+                "This field has too many values to decrypt in one request: it stays sensitive (so it cannot "
+                "be unique) until a background job has decrypted them. Make it unique after that.",
+                "sensitive_field",
+            )
     if row.unique != was_unique:
         await _claim_values(session, principal, definition, spec)
     row.updated_at = utcnow()
@@ -393,6 +436,11 @@ async def _claim_values(
     schema = await load_schema(session, principal.tenant_id, definition)
     dialect = session.get_bind().dialect.name
     await unique.backfill_field(session, schema, principal.tenant_id, spec, dialect)
+
+
+def _wants_sensitive(row: FieldDefinition) -> bool:
+    """What the admin last asked for: sensitive, unless switched off (even while values are decrypted)."""
+    return row.sensitive and not row.decrypting
 
 
 def _update_settings(row: FieldDefinition, body: FieldUpdate) -> None:

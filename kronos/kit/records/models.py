@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -50,6 +50,10 @@ class FieldDefinition(TenantModel):
     help_text: Mapped[str | None] = mapped_column(Text, default=None)
     position: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Values stored encrypted, in records and history (``kronos.kit.records.sensitive``).
+    sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Switched off, its values still being decrypted by a job: sensitive until that is done.
+    decrypting: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class FieldHistory(Base):

@@ -98,6 +98,10 @@ def field_reader(spec: FieldSpec) -> Reader:
     """A function doing what ``write.read_value`` does for ``spec``, with the decisions taken once."""
     column = spec.column
     name = spec.name
+    if spec.sensitive:
+        from kronos.kit.records.sensitive import reveal
+
+        return lambda record: reveal(name, record.id, (record.custom or {}).get(name))
     if column is None:
         return lambda record: (record.custom or {}).get(name)
     currency = spec.currency_column
@@ -117,6 +121,8 @@ class ObjectSchema:
     definition: ObjectDefinition
     fields: dict[str, FieldSpec]  # active fields, by api name, system fields included
     archived: dict[str, FieldSpec] = field(default_factory=dict)
+    # Fields stored encrypted, active or archived (custom fields: their values live in ``custom``).
+    sensitive: frozenset[str] = frozenset()
     # Built on first use: schemas are cached across requests, so serializing a page costs one call per value.
     _readers: list[tuple[str, bool, Reader]] = field(default_factory=list, compare=False, repr=False)
 
@@ -154,6 +160,7 @@ def spec_from_definition(row: FieldDefinition) -> FieldSpec:
         settings=dict(row.settings or {}),
         position=row.position,
         archived=row.archived_at is not None,
+        sensitive=row.sensitive,
     )
 
 
@@ -352,4 +359,5 @@ def build_schema(definition: ObjectDefinition, rows: Iterable[FieldDefinition]) 
             # Otherwise a standard field added later in code wins; the row stays dormant.
             continue
         (archived if spec.archived else fields)[spec.name] = spec
-    return ObjectSchema(definition, fields, archived)
+    sensitive = frozenset(s.name for s in (*fields.values(), *archived.values()) if s.sensitive)
+    return ObjectSchema(definition, fields, archived, sensitive)

@@ -44,6 +44,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from kronos.kit.errors import FieldError, ValidationFailed
 from kronos.kit.inputs import check_text, text_errors
+from kronos.kit.records import sensitive
 from kronos.kit.records.fields import (
     NUMBER_KINDS,
     NUMBER_LIMIT,
@@ -251,6 +252,8 @@ class QueryCompiler:
         if cond.op == "is_null":
             flag = self._flag(cond)
             return self.is_null(spec) if flag else not_(self.is_null(spec))
+        if spec.sensitive:
+            raise sensitive.refused(spec, cond.path, f"filtered with {cond.op}")
         if spec.is_list:
             if cond.op != "contains":
                 raise _bad_filter(cond.path, f"'{spec.name}' is a list: use contains or is_null.")
@@ -424,6 +427,8 @@ class QueryCompiler:
                 raise _bad_filter("query.sort", f"Unknown field '{name[:64]}'.", "unknown_field")
             if spec.is_list or (spec.type == FieldType.CURRENCY and spec.currency_column is None):
                 raise _bad_filter("query.sort", f"Cannot sort by {spec.type.value} field '{name}'.")
+            if spec.sensitive:
+                raise sensitive.refused(spec, "query.sort", "sorted by")
             if name == "id":
                 continue  # always the last key anyway
             if any(key.spec.name == name for key in keys):

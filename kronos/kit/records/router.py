@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import JSONResponse
 
 from kronos.kit.auth import BEARER_SECURITY, CurrentPrincipal, Principal, authenticate
+from kronos.kit.crypto import KEYS
 from kronos.kit.deps import DbSession, ReadDbSession, request_read_session
 from kronos.kit.errors import (
     BadRequest,
@@ -68,6 +69,11 @@ def _expand_with_as_of() -> ValidationFailed:
         f"query.expand: {message}",
         errors=[FieldError(path="query.expand", message=message, type="invalid_expand")],
     )
+
+
+async def _has_sensitive(service: RecordService, object: str, idempotency_key: str | None) -> bool:
+    """Whether an idempotent write's stored request and response must be protected like sensitive values."""
+    return idempotency_key is not None and bool((await service.schema(object)).sensitive)
 
 
 def _etag(response: Response, version: int) -> None:
@@ -236,7 +242,13 @@ async def create_record(
     service = _service(request, session, registry, principal)
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     claim = await idempotency.claim(
-        session, principal, idempotency_key, f"POST {request.url.path}", body, location=f"/api/v1/{object}"
+        session,
+        principal,
+        idempotency_key,
+        f"POST {request.url.path}",
+        body,
+        location=f"/api/v1/{object}",
+        private=await _has_sensitive(service, object, idempotency_key),
     )
     if not isinstance(claim, idempotency.Claim):
         return claim
@@ -269,7 +281,10 @@ async def batch_records(
     service = _service(request, session, registry, principal)
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
     payload = body.model_dump(mode="json")
-    claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", payload)
+    private = await _has_sensitive(service, object, idempotency_key)
+    claim = await idempotency.claim(
+        session, principal, idempotency_key, f"POST {request.url.path}", payload, private=private
+    )
     if not isinstance(claim, idempotency.Claim):
         return claim
     result = await BatchWriter(service, object, body).run()
@@ -412,7 +427,10 @@ async def restore_record(
     """Bring back a deleted record (409 if a unique value was taken meanwhile)."""
     service = _service(request, session, registry, principal)
     await registry.definition(session, principal.tenant_id, object, version=principal.schema_version)
-    claim = await idempotency.claim(session, principal, idempotency_key, f"POST {request.url.path}", None)
+    private = await _has_sensitive(service, object, idempotency_key)
+    claim = await idempotency.claim(
+        session, principal, idempotency_key, f"POST {request.url.path}", None, private=private
+    )
     if not isinstance(claim, idempotency.Claim):
         return claim
     result = await service.restore(object, id)
@@ -436,6 +454,8 @@ def include_record_routes(app: FastAPI, definitions: list[ObjectDefinition]) -> 
     )
 
     app.state.objects = ObjectRegistry(definitions)
+    # Sensitive fields' keys: from this app's settings (the key file lives in its data directory).
+    KEYS.configure(app.state.settings)
     # /{object}/since and /{object}/aggregate before records_router's /{object}/{id}, which would read them
     # as ids; the rest have paths records_router cannot match.
     app.include_router(since.router)

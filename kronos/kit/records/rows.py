@@ -21,6 +21,7 @@ from typing import Any, Final
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Uuid
 from sqlalchemy.types import TypeDecorator
 
+from kronos.kit.records import sensitive
 from kronos.kit.records.fields import FieldSpec, format_datetime
 from kronos.kit.records.objects import ObjectSchema, money_value
 
@@ -37,6 +38,8 @@ class _Field:
     index: int
     convert: Callable[[Any], Any] | None
     is_list: bool
+    # A sensitive field: how to read it for a role that gets it masked (``convert`` decrypts).
+    masked: _Field | None = None
 
 
 def _sql_type(column: Any) -> Any:
@@ -44,7 +47,21 @@ def _sql_type(column: Any) -> Any:
     return kind.impl if isinstance(kind, TypeDecorator) else kind
 
 
+def _sensitive_at(name: str, custom_at: int, id_at: int, masked: bool) -> Callable[[Sequence[Any]], Any]:
+    def read(row: Sequence[Any]) -> Any:
+        custom = row[custom_at]
+        return sensitive.shown(name, row[id_at], None if custom is None else custom.get(name), masked)
+
+    return read
+
+
 def _plan_field(spec: FieldSpec, positions: dict[str, int], table: Any) -> _Field:
+    if spec.sensitive:
+        custom_at, id_at = positions["custom"], positions["id"]
+        masked = _sensitive_at(spec.name, custom_at, id_at, True)
+        reader = _sensitive_at(spec.name, custom_at, id_at, False)
+        hidden = _Field(spec.name, _READER, -1, masked, spec.is_list)
+        return _Field(spec.name, _READER, -1, reader, spec.is_list, hidden)
     if spec.column is None:
         return _Field(spec.name, _CUSTOM, positions["custom"], None, spec.is_list)
     if spec.currency_column is not None:
@@ -89,14 +106,17 @@ class _Plan:
     columns: list[Any]
     fields: list[_Field]
     keys: tuple[str, ...]  # the columns' attribute names
-    # Record functions by the set of fields shown (a projection); few per plan, bounded.
-    functions: dict[frozenset[str], Callable[[Sequence[Any]], dict[str, Any]]] = field(default_factory=dict)
+    # Record functions by the set of fields shown (a projection) and those masked; few per plan, bounded.
+    functions: dict[Any, Callable[[Sequence[Any]], dict[str, Any]]] = field(default_factory=dict)
 
-    def record_function(self, shown: set[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-        key = frozenset(shown)
+    def record_function(
+        self, shown: set[str], masked: frozenset[str] = frozenset()
+    ) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        key: Any = (frozenset(shown), masked) if masked else frozenset(shown)
         function = self.functions.get(key)
         if function is None:
-            function = _record_function([f for f in self.fields if f.name in shown])
+            chosen = [f for f in self.fields if f.name in shown]
+            function = _record_function([f.masked if f.masked and f.name in masked else f for f in chosen])
             if len(self.functions) < _FUNCTIONS_PER_PLAN:
                 self.functions[key] = function
         return function
@@ -177,8 +197,14 @@ def row_object(schema: ObjectSchema, row: Sequence[Any], *, cache: bool = True) 
 
 
 def serialize_rows(
-    schema: ObjectSchema, rows: Iterable[Sequence[Any]], shown: set[str], *, cache: bool = True
+    schema: ObjectSchema,
+    rows: Iterable[Sequence[Any]],
+    shown: set[str],
+    *,
+    cache: bool = True,
+    masked: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Rows of ``select(*row_columns(schema))`` as API records, with the fields in ``shown``."""
-    record = plan_for(schema, cache=cache).record_function(shown)
+    """Rows of ``select(*row_columns(schema))`` as API records, with the fields in ``shown``; sensitive
+    fields in ``masked`` masked (``kronos.kit.records.sensitive``), the others decrypted."""
+    record = plan_for(schema, cache=cache).record_function(shown, masked)
     return [record(row) for row in rows]

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kronos.kit.auth import Principal
 from kronos.kit.driver import select_rows
 from kronos.kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from kronos.kit.records import expand
+from kronos.kit.records import expand, sensitive
 from kronos.kit.records.fields import FieldInvalid
 from kronos.kit.records.objects import ObjectRegistry, ObjectSchema
 from kronos.kit.records.query import (
@@ -175,11 +175,17 @@ class RecordService:
         return record
 
     # -- output ---------------------------------------------------------------------------------------
+    def masked(self, schema: ObjectSchema) -> frozenset[str]:
+        """Sensitive fields the caller gets masked (``kronos.kit.records.sensitive``)."""
+        return sensitive.masked_fields(self.principal.permissions, schema)
+
     def serialize(self, schema: ObjectSchema, record: Any, shown: set[str]) -> dict[str, Any]:
+        masked = self.masked(schema)
         out: dict[str, Any] = {}
         for name, is_list, read in schema.readers():
             if name in shown:
-                value = read(record)
+                # A masked value is never decrypted: it needs no key and leaves nothing in memory.
+                value = sensitive.mask((record.custom or {}).get(name)) if name in masked else read(record)
                 out[name] = [] if value is None and is_list else value
         return out
 
@@ -233,7 +239,7 @@ class RecordService:
             rows = rows[:limit]
             last = row_object(schema, rows[-1], cache=cache)
             next_cursor = encode_cursor(sort_signature, [read_value(key.spec, last) for key in keys], last.id)
-        items = serialize_rows(schema, rows, shown, cache=cache)
+        items = serialize_rows(schema, rows, shown, cache=cache, masked=self.masked(schema))
         await expand.expand(self, expanded, items)
         return Page(items, next_cursor, total)
 
@@ -256,6 +262,7 @@ class RecordService:
         errors: list[FieldError] = []
         denied: list[FieldError] = []
         changes: dict[str, Any] = {}
+        kept: set[str] = set()  # sensitive fields sent back masked: they keep their value
         for name, raw in body.items():
             spec = schema.fields.get(name)
             path = f"body.{name}"
@@ -271,6 +278,10 @@ class RecordService:
                 denied.append(
                     FieldError(path=path, message="Your role cannot change this field.", type="read_only")
                 )
+                continue
+            if spec.sensitive and raw == sensitive.MASK:
+                if mode != "create":
+                    kept.add(name)
                 continue
             try:
                 changes[name] = spec.validate(raw)
@@ -293,7 +304,7 @@ class RecordService:
         for spec in schema.writable():
             if not spec.required or access(schema.name, spec.name) != "write":
                 continue
-            checked = mode != "update" or spec.name in body
+            checked = (mode != "update" or spec.name in body) and spec.name not in kept
             if (
                 checked
                 and changes.get(spec.name) is None

@@ -24,7 +24,7 @@ from kronos.kit.clock import utcnow
 from kronos.kit.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from kronos.kit.events import emit
 from kronos.kit.ids import uuid7
-from kronos.kit.records import stints, unique
+from kronos.kit.records import sensitive, stints, unique
 from kronos.kit.records.fields import FieldSpec, FieldType
 from kronos.kit.records.members import check_members
 from kronos.kit.records.models import FieldHistory
@@ -127,6 +127,8 @@ def read_value(spec: FieldSpec, record: Any) -> Any:
             amount = getattr(record, spec.column)
             return None if amount is None else money_value(amount, getattr(record, spec.currency_column))
         return spec.from_column(getattr(record, spec.column))
+    if spec.sensitive:
+        return sensitive.reveal(spec.name, record.id, (record.custom or {}).get(spec.name))
     return (record.custom or {}).get(spec.name)
 
 
@@ -196,7 +198,7 @@ async def write_record(
             elif new is None:
                 custom.pop(name, None)
             else:
-                custom[name] = new
+                custom[name] = sensitive.seal(name, record.id, new) if spec.sensitive else new
         if op == "update" and not diffs:
             return WriteResult(record, [], None)
         # Archived fields' values stay in ``custom`` untouched: archiving never loses data.
@@ -219,6 +221,8 @@ async def write_record(
         record.created_at = now
         session.add(record)
     change_set_id = uuid7()
+    # Sensitive values are stored sealed in history as in the record; everything else sees them plain.
+    stored = sensitive.sealed_diffs(schema, record.id, diffs) if schema.sensitive else diffs
     history = [
         {
             "tenant_id": tenant_id,
@@ -235,7 +239,7 @@ async def write_record(
             "actor_api_key_id": actor.api_key_id,
             "source": actor.source,
         }
-        for name, old, new in (diffs if SWITCHES.history else ())
+        for name, old, new in (stored if SWITCHES.history else ())
     ]
     if deferred:  # plain rows, inserted for the whole batch by ``insert_deferred_history``
         session.info.setdefault(_DEFERRED_HISTORY, []).extend(history)

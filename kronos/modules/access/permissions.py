@@ -8,6 +8,8 @@ A role grants, per object (the record engine's API names: ``companies``, ``conta
   manages) or ``all``;
 - per field ``hidden``, ``read`` or ``write``. A field not named is ``write`` when the object is writable
   (create or update granted) and ``read`` when it is only readable; nothing is more than the object allows.
+  A field an admin marked *sensitive* (``kronos.kit.records.sensitive``) shows its values only to admins and
+  to roles that name it with ``read`` or ``write``; other roles that see it get ``"[masked]"``.
 
 The entry ``*`` is the default for every object without an entry of its own, so objects created later
 (custom objects) are covered. An object's own entry replaces ``*`` as a whole; it is not merged with it.
@@ -90,6 +92,12 @@ class Permissions:
         access = grant.fields.get(field_name, "write" if grant.writable else "read")
         return "read" if access == "write" and not grant.writable else access
 
+    def field_grant(self, object_name: str, field_name: str) -> FieldAccess | None:
+        """The access the role names for this field, or None when it names none (it follows the object).
+        A sensitive field shows its values only to admins and to roles that name it with read or write."""
+        grant = self.grant(object_name)
+        return grant.fields.get(field_name) if "read" in grant.actions else None
+
     def visibility(self, object_name: str) -> Visibility:
         return self.grant(object_name).visibility
 
@@ -126,6 +134,11 @@ class ScopedPermissions:
         access = self.base.field_access(object_name, field_name)
         writable = self.can(object_name, "create") or self.can(object_name, "update")
         return "read" if access == "write" and not writable else access
+
+    def field_grant(self, object_name: str, field_name: str) -> FieldAccess | None:
+        if not self.can(object_name, "read") or not isinstance(self.base, Permissions):
+            return None
+        return self.base.field_grant(object_name, field_name)
 
     def visibility(self, object_name: str) -> Visibility:
         return self.base.visibility(object_name)

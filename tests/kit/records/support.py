@@ -11,7 +11,14 @@ import httpx
 from fastapi import FastAPI, Request
 from sqlalchemy import select
 
-from kronos.kit.auth import Action, FieldAccess, Principal, Visibility, register_authenticator
+from kronos.kit.auth import (
+    Action,
+    FieldAccess,
+    PermissionSet,
+    Principal,
+    Visibility,
+    register_authenticator,
+)
 from kronos.kit.db import Database
 from kronos.kit.ids import uuid7
 from kronos.kit.records.models import FieldHistory
@@ -85,7 +92,7 @@ class World:
 
     def auth(
         self,
-        perms: Perms = FULL,
+        perms: PermissionSet = FULL,
         *,
         tenant: uuid.UUID | None = None,
         user: uuid.UUID | None = None,
