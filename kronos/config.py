@@ -64,6 +64,9 @@ class Settings(BaseSettings):
 
     # Empty: generated on first start into data_dir/secret_key (kronos.bootstrap.with_secret_key).
     secret_key: SecretStr = SecretStr("")
+    # AES-256 keys for sensitive fields, "id:base64key" separated by commas: the first encrypts, all decrypt.
+    # Unset outside production: generated on first use into data_dir/encryption_keys (kronos.kit.crypto).
+    encryption_keys: SecretStr | None = None
     admin_email: str | None = None
     admin_password: SecretStr | None = None
     signup_enabled: bool = True
@@ -145,6 +148,17 @@ class Settings(BaseSettings):
     @property
     def secret_key_file(self) -> Path:
         return self.data_dir / SECRET_KEY_FILE
+
+    @model_validator(mode="after")
+    def _encryption_keys_parse(self) -> Settings:
+        if self.encryption_keys is not None:
+            from kronos.kit.crypto import KeyringError, parse_keys
+
+            try:
+                parse_keys(self.encryption_keys.get_secret_value())
+            except KeyringError as exc:
+                raise ValueError(f"KRONOS_ENCRYPTION_KEYS: {exc}") from None
+        return self
 
     @property
     def effective_database_url(self) -> str:
