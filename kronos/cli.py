@@ -108,6 +108,8 @@ def server_config(web: ASGIApp, settings: Settings, host: str, port: int) -> uvi
     whether it came over HTTPS, which decides HSTS) are believed only from KRONOS_TRUSTED_PROXIES."""
     import uvicorn
 
+    from kronos.kit.server import http_protocol
+
     trusted = [address.strip() for address in settings.trusted_proxies.split(",") if address.strip()]
     return uvicorn.Config(
         web,
@@ -119,6 +121,7 @@ def server_config(web: ASGIApp, settings: Settings, host: str, port: int) -> uvi
         forwarded_allow_ips=trusted or None,
         timeout_graceful_shutdown=int(settings.shutdown_timeout),
         server_header=False,
+        http=http_protocol(),  # a request it cannot parse gets a problem+json 400 (kronos.kit.server)
     )
 
 
