@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 app = typer.Typer(name="kronos", help="KronosCRM: the CRM that remembers every field.", no_args_is_help=True)
 migrate_app = typer.Typer(help="Apply, undo and inspect database migrations.", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
+keys_app = typer.Typer(
+    help="Encryption keys of sensitive fields: generate, rotate, re-encrypt.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 out = Console()
 
@@ -260,3 +264,78 @@ def check() -> None:
 def version() -> None:
     """Print the version."""
     out.print(kronos.__version__)
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new key as ``id:base64key``, for KRONOS_ENCRYPTION_KEYS (put it first to encrypt with it)."""
+    from kronos.kit.crypto import format_key, new_key
+
+    out.print(format_key(*new_key()), soft_wrap=True)
+
+
+def _reencrypt(settings: Settings, batch_size: int) -> None:
+    from kronos.kit.crypto import KEYS
+    from kronos.kit.db import Database
+    from kronos.kit.records.objects import ObjectRegistry
+    from kronos.kit.records.sensitive_values import Progress, reencrypt
+    from kronos.modules.crm.objects import STANDARD_OBJECTS
+
+    KEYS.configure(settings)
+
+    def report(label: str, progress: Progress) -> None:
+        state = "done" if progress.done else "..."
+        console.print(
+            f"{label}: {progress.records_seen:,} records, {progress.history_seen:,} history rows read; "
+            f"{progress.records_changed:,} + {progress.history_changed:,} rewritten {state}"
+        )
+
+    async def run() -> list[tuple[str, Progress]]:
+        db = Database(settings)
+        try:
+            return await reencrypt(db, ObjectRegistry(STANDARD_OBJECTS), batch=batch_size, report=report)
+        finally:
+            await db.dispose()
+
+    done = asyncio.run(run())
+    ring = KEYS.for_writing()
+    unsettled = sum(progress.unsettled for _, progress in done)
+    if unsettled:
+        console.print(
+            f"[bold yellow]{unsettled:,} records changed while being converted:[/] run the command again."
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"[green]✓[/] {len(done)} sensitive field(s): every value is sealed under [bold]{ring.current}[/]."
+    )
+    if len(ring.ids) > 1:
+        console.print(f"Keys no longer needed to read them: {', '.join(ring.ids[1:])}.")
+
+
+@keys_app.command("reencrypt")
+def keys_reencrypt(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction.")] = 500,
+) -> None:
+    """Re-encrypt every sensitive value (records and their history) under the current key: run it after
+    putting a new key first. Resumable: after an interruption, run it again."""
+    _reencrypt(_settings(), batch_size)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction.")] = 500,
+) -> None:
+    """Embedded setups (keys in the data directory): add a new key first in the key file, then re-encrypt
+    every sensitive value under it. With KRONOS_ENCRYPTION_KEYS, put a new key first in the setting, restart
+    every process, then run `kronos keys reencrypt`."""
+    from kronos.kit.crypto import KEYS, KeyringError
+
+    settings = _settings()
+    KEYS.configure(settings)
+    try:
+        key_id = KEYS.rotate_file()
+    except KeyringError as exc:
+        console.print(f"[bold red]Not rotated:[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]✓[/] New key [bold]{key_id}[/] first in {KEYS.file}")
+    _reencrypt(settings, batch_size)
