@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kronos.kit.auth import Action, CurrentPrincipal, Principal
 from kronos.kit.deps import ReadDbSession
 from kronos.kit.errors import Unauthorized, responses
+from kronos.kit.records import sensitive
 from kronos.kit.records.fields import LONG_TEXT_MAX, TEXT_MAX, FieldSpec, FieldType
 from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry, ObjectSchema
 
@@ -172,12 +173,20 @@ def object_components(schema: ObjectSchema, principal: Principal) -> dict[str, d
     patch_properties: dict[str, Any] = {}
     required = ["id", "version"]
     writes = any(principal.permissions.can(schema.name, action) for action in ("create", "update"))
+    masked = sensitive.masked_fields(principal.permissions, schema)
     for spec in schema.ordered():
         level = "read" if spec.system else access(schema.name, spec.name)
         if level == "hidden":
             continue
         read_only = level != "write" or not writes
         properties[spec.name] = field_schema(schema, spec, read_only=read_only, for_input=False)
+        if spec.sensitive:
+            properties[spec.name]["x-kronos-sensitive"] = True
+        if spec.name in masked:  # values reach this caller as the mask, which no format describes
+            shown = properties[spec.name]
+            shown.pop("format", None)
+            shown.pop("maxLength", None)
+            shown["description"] = f"Sensitive: your role gets {sensitive.MASK!r} instead of the value."
         if not read_only:
             patch_properties[spec.name] = field_schema(schema, spec, read_only=False, for_input=True)
             # Required on create, unless the engine fills it: a default, or the owner (the caller).

@@ -443,3 +443,19 @@ async def test_revert_and_erasure_work_on_sealed_values(world: World) -> None:
     assert erased.status_code == 200, erased.text
     assert (await world.client.get(record, headers=world.auth())).json()["tax_id"] == "[erased]"
     assert set(await history_values(world, created["id"])) == {"[erased]"}  # no envelope left to decrypt
+
+
+async def test_the_workspace_openapi_document_describes_masked_values(world: World) -> None:
+    await add_field(world, api_name="billing", label="Billing", type="email", sensitive=True)
+    for perms, masked in ((NAMES_IT, True), (SILENT, True), (None, False)):
+        headers = world.auth(perms) if perms is not None else world.auth()
+        document = (await world.client.get("/api/v1/openapi.json", headers=headers)).json()
+        company = next(
+            schema
+            for schema in document["components"]["schemas"].values()
+            if "billing" in schema.get("properties", {}) and schema.get("title") == "Company"
+        )
+        billing = company["properties"]["billing"]
+        assert billing["x-kronos-sensitive"] is True
+        # A masked caller gets "[masked]", which is no e-mail address: the document must not promise one.
+        assert ("format" in billing) is not masked
