@@ -20,7 +20,16 @@ const AuthContext = createContext<AuthState | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const [session, setSession] = useState(hasSession());
-  useEffect(() => onSessionChange((signedIn) => setSession(signedIn)), []);
+  useEffect(
+    () =>
+      onSessionChange((change) => {
+        setSession(change !== "signed-out");
+        // Another tab switched workspace or signed in as someone else: this tab follows (one cookie, one
+        // session), and nothing cached from the old session may show.
+        if (change === "replaced") void client.resetQueries();
+      }),
+    [client],
+  );
 
   const me = useQuery({
     queryKey: ["me"],
@@ -41,10 +50,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(
     async (tokens: Tokens) => {
-      client.clear();
       setTokens(tokens);
       setSession(true);
-      await client.fetchQuery({ queryKey: ["me"], queryFn: () => call(api.GET("/api/v1/auth/me")) });
+      // Nothing read in the old session (another workspace, another account) may show in the new one. Reset,
+      // not clear: mounted queries keep their observers, so they load again (clear() left a workspace switch
+      // showing the old workspace's `me`).
+      await client.resetQueries();
+      await client.fetchQuery({ queryKey: ["me"], queryFn: () => call(api.GET("/api/v1/auth/me")), staleTime: 60_000 });
     },
     [client],
   );

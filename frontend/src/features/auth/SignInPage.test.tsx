@@ -10,7 +10,7 @@ describe("SignInPage", () => {
       if (!request.url.endsWith("/api/v1/auth/login")) return undefined;
       const body = (await request.clone().json()) as { otp?: string };
       if (!body.otp) return json({ status: 401, code: "otp_required", detail: "Enter the code from your app." }, 401);
-      return json({ access_token: "a", refresh_token: "refresh-token-xxxxxxxx", expires_in: 900, workspace_id: "w1" });
+      return json({ access_token: "a", refresh_token: null, expires_in: 900, workspace_id: "w1" });
     });
     renderApp(<SignInPage />, { signedIn: false, path: "/signin" });
     const user = userEvent.setup();
