@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import { createBrowserRouter } from "react-router";
 import { RouterProvider } from "react-router/dom";
 import { ApiError } from "@/api/problem";
+import { RateLimitToasts } from "@/app/RateLimitToasts";
 import { routes } from "@/app/routes";
 import { AuthProvider } from "@/auth/AuthProvider";
 import { ToastProvider } from "@/ui/Toast";
@@ -26,6 +27,7 @@ createRoot(document.getElementById("root") as HTMLElement).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <ToastProvider>
+        <RateLimitToasts />
         <AuthProvider>
           <RouterProvider router={router} />
         </AuthProvider>

@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, type RenderResult } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { createMemoryRouter, RouterProvider } from "react-router";
+import { RateLimitToasts } from "@/app/RateLimitToasts";
 import { AuthProvider } from "@/auth/AuthProvider";
 import { RequireAuth } from "@/auth/RequireAuth";
 import { clearSession, setTokens } from "@/auth/session";
@@ -43,7 +44,7 @@ export function fakeApi(...handlers: Handler[]): Request[] {
 }
 
 export function renderApp(element: ReactElement, { signedIn = true, path = "/" } = {}): RenderResult {
-  if (signedIn) setTokens({ access_token: "access-1", refresh_token: "refresh-1", expires_in: 900, workspace_id: "w1" });
+  if (signedIn) setTokens({ access_token: "access-1", refresh_token: null, expires_in: 900, workspace_id: "w1" });
   else clearSession();
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   const routed = signedIn ? <RequireAuth>{element}</RequireAuth> : element;
@@ -57,6 +58,7 @@ export function renderApp(element: ReactElement, { signedIn = true, path = "/" }
   return render(
     <QueryClientProvider client={client}>
       <ToastProvider>
+        <RateLimitToasts />
         <AuthProvider>
           <RouterProvider router={router} />
         </AuthProvider>
