@@ -40,4 +40,16 @@ describe("ApiError", () => {
     expect(error.code).toBe("http_502");
     expect(error.errors).toEqual([]);
   });
+
+  it("says when a rate-limited request may be tried again: the problem's retry_after, else Retry-After", () => {
+    const limited = { status: 429, code: "rate_limited", detail: "Too many requests." };
+    const fromBody = ApiError.from(new Response(null, { status: 429, headers: { "retry-after": "5" } }), { ...limited, retry_after: 7200 });
+    expect(fromBody.retryAfter).toBe(7200);
+    expect(fromBody.message).toBe("Too many requests. Try again in 2 hours.");
+    const fromHeader = ApiError.from(new Response(null, { status: 429, headers: { "retry-after": "30" } }), limited);
+    expect(fromHeader.retryAfter).toBe(30);
+    expect(fromHeader.message).toBe("Too many requests. Try again in 30 seconds.");
+    const locked = ApiError.from(new Response(null, { status: 429 }), { status: 429, code: "too_many_attempts" });
+    expect(locked.message).toBe("Too many failed attempts. Try again later.");
+  });
 });
