@@ -1,19 +1,5 @@
-import { createHmac } from "node:crypto";
 import type { APIRequestContext, Page } from "@playwright/test";
-import { apiToken, expect, invitationToken, signIn, test, unique } from "./fixtures";
-
-/** RFC 6238 TOTP (SHA-1, 30 s, 6 digits), as an authenticator app computes it from the base32 secret. */
-function totp(secret: string, now = Date.now()): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(Array.from({ length: Math.floor(bits.length / 8) }, (_, i) => parseInt(bits.slice(i * 8, i * 8 + 8), 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30_000)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
+import { apiToken, expect, invitationToken, signIn, test, totp, unique } from "./fixtures";
 
 async function openSection(page: Page, name: string): Promise<void> {
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name, exact: true }).click();
