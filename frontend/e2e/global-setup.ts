@@ -58,8 +58,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       KRONOS_ADMIN_PASSWORD: OWNER_PASSWORD,
       KRONOS_LOG_FORMAT: "json",
       KRONOS_LOGIN_FAILURE_DELAY: "0",
-      // Every test signs up from 127.0.0.1: 8 sign-up attempts a run (auth.spec 6, settings.spec 2), more when
-      // CI retries a test, past the default limit of 10 an hour from one address.
+      // Every test signs up from 127.0.0.1: a run makes 8 sign-up attempts (auth.spec 6, settings.spec 2), and
+      // a CI retry repeats a test's, so the default (10 an hour from one address) would refuse some.
       KRONOS_SIGNUP_MAX_PER_IP: "1000",
     },
     stdio: ["ignore", out, out],
