@@ -6,6 +6,7 @@ else that escapes is a bug: it becomes a 500 that carries the request id and not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from kronos.kit.context import current_request_id
 from kronos.kit.logging import get_logger
@@ -153,10 +155,68 @@ def responses(*errors: type[KronosError]) -> dict[int | str, dict[str, Any]]:
 
 
 _STARLETTE_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+_ALLOW_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
+_CODES_IN_DESCRIPTION = re.compile(r"\(code: ([^)]*)\)$")
+
+
+def document_problems(document: dict[str, Any]) -> None:
+    """Make the OpenAPI document say what the edge answers, for every operation at once.
+
+    Every error is ``application/problem+json`` with the ``Problem`` schema (FastAPI would list it as
+    ``application/json``, and its own 422 as ``HTTPValidationError``, a shape this app never sends). And every
+    operation gets the errors that come from the edge rather than from the route: 400 (a request the server
+    cannot parse: ``kronos.kit.server``; a body FastAPI cannot read), 422 (text no database stores, anywhere
+    in the request: ``kronos.kit.inputs``), 413 with a body (``max_body_bytes``), and 429 when signed in
+    (the API rate limit, ``kronos.kit.auth``)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem.pop("$defs", {}))
+    schemas["Problem"] = problem
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            answers: dict[str, dict[str, Any]] = operation.setdefault("responses", {})
+            has_body = "requestBody" in operation
+            _document(answers, 400, "malformed_request", *(["bad_request"] if has_body else []))
+            _document(answers, 422, "validation_failed")
+            if has_body:
+                _document(answers, 413, "payload_too_large")
+            if operation.get("security"):
+                _document(answers, 429, "rate_limited")
+            for status, answer in answers.items():
+                if status.isdigit() and int(status) >= 400:
+                    answer["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_REF}}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
+def _document(answers: dict[str, dict[str, Any]], status: int, *codes: str) -> None:
+    """Add ``codes`` to the response for ``status`` (made if missing), keeping its "(code: ...)" list."""
+    answer = answers.setdefault(str(status), {})
+    known = _CODES_IN_DESCRIPTION.search(answer.get("description", ""))
+    listed = {c.strip() for c in known[1].split(",")} if known else set()
+    answer["description"] = f"{HTTPStatus(status).phrase} (code: {', '.join(sorted(listed | set(codes)))})"
 
 
 def _location(loc: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in loc)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path, for a 405's ``Allow`` (RFC 9110). The router only gives
+    the methods of the first route that matched the path, and a path is often served by several (GET and
+    PATCH of one resource are two routes)."""
+    allowed = []
+    path, root_path = request.scope["path"], request.scope.get("root_path", "")
+    for method in _ALLOW_ORDER:
+        # A fresh scope: the request's own carries what routing it already did.
+        probe = {"type": "http", "method": method, "path": path, "root_path": root_path}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -192,11 +252,11 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else None
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No route matches {request.method} {request.url.path}."
-        elif exc.status_code == 405:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
-        return problem_response(
-            exc.status_code, code, detail, instance=request.url.path, headers=dict(exc.headers or {})
-        )
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return problem_response(exc.status_code, code, detail, instance=request.url.path, headers=headers)
 
     async def on_redis_down(request: Request, exc: Exception) -> JSONResponse:
         # What Redis counts (sign-in lock-out, rate limits) cannot be checked: refuse what needs it, clearly,
@@ -214,3 +274,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RedisError, on_redis_down)
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_problems(generate())  # FastAPI keeps what it made in app.openapi_schema
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
