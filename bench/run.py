@@ -246,6 +246,10 @@ def start_kronos(
     }
     if "access_token_ttl" in Settings.model_fields:
         env["KRONOS_ACCESS_TOKEN_TTL"] = str(24 * 3600)
+    if "api_rate_limit" in Settings.model_fields:
+        # One bench user sends far more than a person would: the limit is still counted on every request
+        # (its cost is in the figures), but never reached.
+        env["KRONOS_API_RATE_LIMIT"] = str(10**9)
     env |= extra_env or {}
     log = (data_dir / log_name).open("wb")
     return subprocess.Popen(
