@@ -52,6 +52,7 @@ from kronos.kit.records.write import (
     Op,
     WriteResult,
     discard_deferred_history,
+    for_update,
     forget_relations,
     insert_deferred_history,
     prefetch_relations,
@@ -286,7 +287,7 @@ class BatchWriter:
         meanwhile), every record has just been written, and that is the batch's result. A rare path: it costs
         a few statements a record."""
         # The rollback expired the records the batch changed: read them again, as they are now, in one query.
-        found = await self._load(self.schema, {key for key, _ in read.values()}, fresh=True)
+        found = await self._load(self.schema, {key for key, _ in read.values()})
         label = self.schema.definition.label.lower()
         for item in items:
             if item.index not in read:
@@ -444,10 +445,9 @@ class BatchWriter:
                     item.error = exc
         return items
 
-    async def _load(
-        self, schema: ObjectSchema, ids: set[uuid.UUID], *, fresh: bool = False
-    ) -> dict[uuid.UUID, Any]:
-        """Live records the caller can see, by id; ``fresh``: overwrite what the session holds of them."""
+    async def _load(self, schema: ObjectSchema, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        """Live records the caller can see, by id, locked for the batch's writes (in id order: two batches
+        never wait for each other in a cycle) and read as they are now, over what the session holds."""
         if not ids:
             return {}
         model = schema.model
@@ -457,8 +457,7 @@ class BatchWriter:
             self.service.visibility(schema),
             model.id.in_(ids),
         )
-        if fresh:
-            statement = statement.execution_options(populate_existing=True)
+        statement = for_update(statement.order_by(model.id), self.service.dialect)
         rows = await self.session.scalars(statement)
         return {row.id: row for row in rows}
 
@@ -566,7 +565,7 @@ class BatchWriter:
         model, ordered = schema.model, sorted(keys)
         found: dict[str, Any] = {}
         for start in range(0, len(ordered), _KEYS_PER_QUERY):
-            rows = await self.session.execute(
+            statement = (
                 select(model, UniqueValue.value_key)
                 .join(
                     UniqueValue,
@@ -581,6 +580,9 @@ class BatchWriter:
                     model.deleted_at.is_(None),
                     self.service.visibility(schema),
                 )
+                .order_by(model.id)
             )
+            # The matched records are about to be updated: locked, like the records an update names.
+            rows = await self.session.execute(for_update(statement, self.service.dialect, of=model))
             found.update({key: record for record, key in rows.all()})
         return found

@@ -31,7 +31,14 @@ from kronos.kit.records.query import (
     parse_filters,
 )
 from kronos.kit.records.rows import row_columns, row_object, serialize_rows
-from kronos.kit.records.write import Actor, WriteResult, purge_record, read_value, write_record
+from kronos.kit.records.write import (
+    Actor,
+    WriteResult,
+    for_update,
+    purge_record,
+    read_value,
+    write_record,
+)
 
 Mode = Literal["create", "update", "replace"]
 DEFAULT_LIMIT = 50
@@ -160,16 +167,21 @@ class RecordService:
                 _BASES.popitem(last=False)
         return statement
 
-    async def _load(self, schema: ObjectSchema, record_id: str, *, deleted: bool = False) -> Any:
+    async def _load(
+        self, schema: ObjectSchema, record_id: str, *, deleted: bool = False, lock: bool = False
+    ) -> Any:
+        """A record the caller can see, or 404. ``lock``: it is about to be written; hold its row until the
+        transaction ends and read it as the writer before (if any) left it (``write.for_update``)."""
         try:
             key = uuid.UUID(record_id)
         except ValueError:
             key = None
         record = None
         if key is not None:
-            record = await self.session.scalar(
-                self._base(schema, deleted=deleted).where(schema.model.id == key)
-            )
+            statement = self._base(schema, deleted=deleted).where(schema.model.id == key)
+            if lock:
+                statement = for_update(statement, self.dialect)
+            record = await self.session.scalar(statement)
         if record is None:
             raise NotFound(f"No {schema.definition.label.lower()} with id '{record_id[:40]}'.")
         return record
@@ -353,7 +365,7 @@ class RecordService:
     ) -> WriteResult:
         self.principal.require(object_name, "update")
         schema = await self.schema(object_name)
-        record = await self._load(schema, record_id)
+        record = await self._load(schema, record_id, lock=True)
         changes = self.validate_input(schema, body, "replace" if replace else "update")
         return await self._write(schema, "update", record, changes, expected)
 
@@ -364,25 +376,33 @@ class RecordService:
         which no caller may send — to a record the caller can see and update, through the same write path."""
         self.principal.require(object_name, "update")
         schema = await self.schema(object_name)
-        record = await self._load(schema, record_id)
+        record = await self._load(schema, record_id, lock=True)
         return await self._write(schema, "update", record, dict(changes), expected)
+
+    async def lock(self, object_name: str, record_id: str) -> None:
+        """For module services that decide from a read what they then write (a lead conversion): hold the
+        record's row from now until the transaction ends, so that a concurrent writer waits instead of
+        changing it in between (404 like a read; ``write.for_update``)."""
+        self.principal.require(object_name, "update")
+        schema = await self.schema(object_name)
+        await self._load(schema, record_id, lock=True)
 
     async def delete(self, object_name: str, record_id: str, expected: int | None) -> WriteResult:
         self.principal.require(object_name, "delete")
         schema = await self.schema(object_name)
-        record = await self._load(schema, record_id)
+        record = await self._load(schema, record_id, lock=True)
         return await self._write(schema, "delete", record, {}, expected)
 
     async def restore(self, object_name: str, record_id: str) -> WriteResult:
         self.principal.require(object_name, "delete")
         schema = await self.schema(object_name)
-        record = await self._load(schema, record_id, deleted=True)
+        record = await self._load(schema, record_id, deleted=True, lock=True)
         return await self._write(schema, "restore", record, {}, None)
 
     async def purge(self, object_name: str, record_id: str) -> None:
         self.principal.require_admin()
         schema = await self.schema(object_name)
-        record = await self._load(schema, record_id, deleted=True)
+        record = await self._load(schema, record_id, deleted=True, lock=True)
         await purge_record(self.session, schema, self.tenant_id, record, actor_of(self.principal))
 
     async def _write(

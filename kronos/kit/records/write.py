@@ -142,6 +142,23 @@ def assign_value(spec: FieldSpec, record: Any, value: Any) -> None:
     setattr(record, spec.column, spec.to_column(value))
 
 
+def for_update(statement: Any, dialect: str, *, of: Any = None) -> Any:
+    """``statement`` (a SELECT of records about to be written) made to lock its rows until the transaction
+    ends, and to refresh objects the session already holds with what it reads.
+
+    Why: the write path reads a record, then writes ``UPDATE ... WHERE version = <read>``. Two writers that
+    read the same version both pass the If-Match check (or send none), and under PostgreSQL's READ COMMITTED
+    the second UPDATE then matches no row: a lost race, not a client's mistake. With ``FOR UPDATE`` the
+    second reader waits at the SELECT until the first commits and then reads the row as the first left it, so
+    a write without If-Match applies on top of the one before it, and one with a stale If-Match gets its 412.
+    Rows of a batch are locked in id order, so two batches never wait for each other in a cycle. SQLite has
+    no row locks and needs none: a write transaction starts with ``BEGIN IMMEDIATE`` (``kronos.kit.db``), so
+    writers already run one after the other from their first read."""
+    if dialect == "postgresql":
+        statement = statement.with_for_update(of=of)
+    return statement.execution_options(populate_existing=True)
+
+
 def version_mismatch(expected: int, actual: int | None) -> VersionMismatch:
     headers = {"ETag": f'"{actual}"'} if actual is not None else None
     return VersionMismatch(
@@ -251,8 +268,10 @@ async def write_record(
         if not deferred:
             await session.flush()
     except StaleDataError:
-        # Another transaction updated the row after we read it: a lost update, whatever If-Match said.
-        raise version_mismatch(expected_version or record.version, None) from None
+        # Another transaction updated the row after we read it (read without ``for_update``). The failed
+        # flush rolled the session back: ``record`` must not be read any more (its attributes are expired,
+        # and loading them again raises PendingRollbackError), so the version is the one computed above.
+        raise version_mismatch(expected_version or version - 1, None) from None
     except IntegrityError:
         # The database's unique index caught a race the check above could not see.
         raise DuplicateValue("A record with one of these unique values was just created.") from None

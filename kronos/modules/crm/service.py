@@ -121,7 +121,9 @@ async def convert_lead(
 ) -> Conversion:
     """Turn a lead into a contact (or the existing one with its e-mail), a company (or the existing one with
     its e-mail's domain or its name) and optionally a deal, linked together, and mark the lead converted."""
-    records.principal.require("leads", "update")
+    # The lead's row is held first: a second conversion of it waits, then finds it converted (409), rather
+    # than creating a second contact, company and deal.
+    await records.lock("leads", lead_id)
     lead = await records.get("leads", lead_id)
     if lead["status"] == "converted" or lead.get("converted_at"):
         raise LeadAlreadyConverted("This lead is already converted.", extra={"lead_id": lead["id"]})

@@ -247,14 +247,17 @@ RACING = [{"name": "A", "domain": "a.com"}, {"name": "B", "domain": "race.com"}]
 COMPANIES = cast(Table, Company.__table__)
 
 
-def _meanwhile(monkeypatch: pytest.MonkeyPatch, world: World, act: Act) -> None:
+def _meanwhile(monkeypatch: pytest.MonkeyPatch, world: World, act: Act, *, locked: bool = False) -> None:
     """Run ``act`` as another transaction would: after the batch checked its records, before its final flush.
 
     PostgreSQL: another session commits it just before the flush. SQLite lets one writer at a time (the
     batch's transaction holds the lock from its first statement), so no race reaches the flush there; ``act``
-    runs in the batch's own transaction just before it starts writing, leaving the flush the same rows."""
+    runs in the batch's own transaction just before it starts writing, leaving the flush the same rows.
+    ``locked``: ``act`` changes records the batch writes, whose rows the batch holds (``write.for_update``):
+    another transaction would wait for the batch to end, so on PostgreSQL too it runs in the batch's own
+    transaction, as a writer that took no lock would leave them."""
     db: Database = world.app.state.db
-    if db.dialect == "postgresql":
+    if db.dialect == "postgresql" and not locked:
         flush = BatchWriter._flush
 
         async def raced_flush(self: BatchWriter) -> None:
@@ -350,7 +353,7 @@ async def test_records_changed_or_deleted_meanwhile_are_named(
             .values(deleted_at=utcnow(), version=table.version + 1)
         )
 
-    _meanwhile(monkeypatch, world, change)
+    _meanwhile(monkeypatch, world, change, locked=True)
     response = await _batch(
         world,
         {"operation": "update", "records": [{"id": r["id"], "industry": "retail"} for r in (a, b, c)]},
