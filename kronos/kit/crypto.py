@@ -168,19 +168,23 @@ class Keyring:
 class Keys:
     """This process's key ring, from the settings it was configured with (``configure``).
 
-    The ring is read once and kept; ``rotate_file`` and ``configure`` replace it. ``for_writing`` may create
-    the key file (outside production); ``for_reading`` never does: with nothing encrypted yet there is
-    nothing to read, and a key made up then could never decrypt what was sealed under another."""
+    The ring is read once and kept; ``rotate_file`` and ``configure`` replace it, and a ring read from the key
+    file is read again when the file changes (``kronos keys rotate`` run next to a serving process: the server
+    then encrypts with the new key and reads what the command re-encrypted). ``for_writing`` may create the
+    key file (outside production); ``for_reading`` never does: with nothing encrypted yet there is nothing to
+    read, and a key made up then could never decrypt what was sealed under another."""
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
         self._ring: Keyring | None = None
+        self._stamp: tuple[int, int] | None = None  # the key file's (mtime, size) when the ring was read
         self._lock = threading.Lock()
 
     def configure(self, settings: Settings) -> None:
         with self._lock:
             self._settings = settings
             self._ring = None
+            self._stamp = None
 
     @property
     def settings(self) -> Settings:
@@ -204,16 +208,22 @@ class Keys:
             return Keyring.of(parse_keys(settings.encryption_keys.get_secret_value()))
         if settings.env == "production":
             return None
-        if self.file.exists():
-            try:
-                return Keyring.of(parse_keys(self.file.read_text()))
-            except KeyringError as exc:
-                raise KeyringError(f"{self.file}: {exc}") from None
-        if not create:
-            return None
-        return Keyring.of(parse_keys(_create_file(self.file, format_key(*new_key()))))
+        if not self.file.exists():
+            if not create:
+                return None
+            _create_file(self.file, format_key(*new_key()))
+        stamp = _stamp(self.file)
+        try:
+            ring = Keyring.of(parse_keys(self.file.read_text()))
+        except KeyringError as exc:
+            raise EncryptionKeyMissing(f"The key file {self.file} cannot be used: {exc}.") from None
+        self._stamp = stamp
+        return ring
 
     def ring(self, *, create: bool) -> Keyring | None:
+        if self._ring is not None and self._stamp is not None and _stamp(self.file) != self._stamp:
+            with self._lock:
+                self._ring = None
         if self._ring is None:
             with self._lock:
                 if self._ring is None:
@@ -255,6 +265,14 @@ class Keys:
             _write_private(self.file, "\n".join(filter(None, [format_key(key_id, material), old])) + "\n")
             self._ring = None
         return key_id
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from kronos.cli import app as cli
 from kronos.config import Settings
-from kronos.kit.crypto import KEYS, KEYS_FILE, format_key, parse_keys
+from kronos.kit.crypto import KEYS, KEYS_FILE, Keys, format_key, parse_keys
 from kronos.kit.db import Database
 from kronos.kit.records import sensitive_values
 from kronos.kit.records.models import FieldHistory
@@ -152,12 +152,18 @@ async def test_embedded_key_is_generated_on_first_use_and_kept(world: World, set
 
     use_keys(settings, None)  # a restart reads the same file
     assert (await read(world, record_id)).json()["tax_id"] == SECRET
-    new_id = KEYS.rotate_file()
+    # `kronos keys rotate` in another process, next to the running server:
+    command = Keys()
+    command.configure(settings.model_copy(update={"encryption_keys": None}))
+    new_id = command.rotate_file()
     assert [k for k, _ in parse_keys(key_file.read_text())] == [new_id, key_id]
     assert (await read(world, record_id)).json()["tax_id"] == SECRET  # the old key still decrypts
+    await sensitive_company(world, "Beta")  # the server noticed the new file: it encrypts with the new key
+    assert await key_ids(world) == {key_id, new_id}
     db: Database = world.app.state.db
     await sensitive_values.reencrypt(db, world.app.state.objects, batch=500, report=lambda *_: None)
     assert await key_ids(world) == {new_id}
+    assert (await read(world, record_id)).json()["tax_id"] == SECRET
 
 
 def test_bad_encryption_keys_stop_the_settings_with_a_clear_message(
