@@ -339,7 +339,9 @@ class Analytics:
         model = target.model
         columns = [model.id]
         if can_read and title_spec is not None:
-            columns.append(order.column(title_spec).label("title"))
+            # A record the caller may not see shows its id only (the value the stints hold), not its title.
+            title_column = case((self.service.visibility(target), order.column(title_spec)), else_=None)
+            columns.append(title_column.label("title"))
         outcome = target.fields.get(OUTCOME_FIELD)
         if seen is None and outcome is not None and outcome.type == FieldType.SELECT:
             columns.append(order.column(outcome).in_(sorted(EXIT_VALUES)).label("exit"))

@@ -243,7 +243,7 @@ class BatchWriter:
                     except KronosError as exc:
                         item.error = exc
                         raise self._failed(items) from None
-                clashes = await unique.claim_pending(self.session, self.service.dialect)
+                clashes = await unique.claim_pending(self.session, self.service.dialect, self.service)
                 if clashes:
                     for item, result in written:
                         item.error = clashes.get(result.record.id)
@@ -314,6 +314,7 @@ class BatchWriter:
             self.service.tenant_id,
             [item.changes for item in items if item.error is None],
             self.resolve,
+            viewer=self.service,
         )
 
     async def _relation_errors(self, items: list[_Item]) -> None:
@@ -324,16 +325,19 @@ class BatchWriter:
         for item in items:
             if item.error is not None or not item.changes:
                 continue
-            changes = item.changes
+            changes, before = item.changes, None
             if item.op == "update":
                 fields = self.schema.fields
-                changes = {
-                    name: value
-                    for name, value in changes.items()
-                    if value != read_value(fields[name], item.record)
-                }
+                before = {name: read_value(fields[name], item.record) for name in changes}
+                changes = {name: value for name, value in changes.items() if value != before[name]}
             item.error = await relation_error(
-                self.session, self.schema, self.service.tenant_id, changes, self.resolve
+                self.session,
+                self.schema,
+                self.service.tenant_id,
+                changes,
+                self.resolve,
+                viewer=self.service,
+                before=before,
             )
 
     async def _write(self, item: _Item, *, deferred: bool) -> WriteResult:
@@ -350,6 +354,7 @@ class BatchWriter:
             resolve=self.resolve,
             dialect=service.dialect,
             deferred=deferred,
+            viewer=service,
         )
 
     def _result(self, item: _Item, record: Any, shown: set[str]) -> BatchItem:

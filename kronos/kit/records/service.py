@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic_core import to_json
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.auth import Principal
@@ -23,7 +23,7 @@ from kronos.kit.driver import select_rows
 from kronos.kit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from kronos.kit.records import expand, sensitive
 from kronos.kit.records.fields import FieldInvalid
-from kronos.kit.records.objects import ObjectRegistry, ObjectSchema
+from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry, ObjectSchema
 from kronos.kit.records.query import (
     QueryCompiler,
     decode_cursor,
@@ -108,9 +108,12 @@ class RecordService:
         }
 
     def visibility(self, schema: ObjectSchema) -> ColumnElement[bool]:
-        model = schema.model
-        scope = self.principal.permissions.visibility(schema.name)
-        owner_spec = schema.definition.owner_spec
+        return self._visibility(schema.definition)
+
+    def _visibility(self, definition: ObjectDefinition) -> ColumnElement[bool]:
+        model = definition.model
+        scope = self.principal.permissions.visibility(definition.name)
+        owner_spec = definition.owner_spec
         if scope == "all" or owner_spec is None or owner_spec.column is None:
             return true()
         owner = getattr(model, owner_spec.column)
@@ -120,6 +123,19 @@ class RecordService:
         owners = {*self.principal.visible_owner_ids, self.principal.user_id}
         in_team: ColumnElement[bool] = owner.in_(sorted(owners, key=str))
         return in_team
+
+    # -- what the write path may tell the caller of other records (``kronos.kit.records.viewer.Viewer``) --
+    def sees(self, definition: ObjectDefinition) -> ColumnElement[bool]:
+        """The records of ``definition`` the caller may see: none of an object their role cannot read."""
+        if not self.principal.permissions.can(definition.name, "read"):
+            return false()
+        return self._visibility(definition)
+
+    def shows(self, schema: ObjectSchema, field: str) -> bool:
+        spec = schema.fields.get(field) or schema.archived.get(field)
+        return spec is not None and (
+            spec.system or self.principal.permissions.field_access(schema.name, field) != "hidden"
+        )
 
     def _owner_allowed(self, schema: ObjectSchema, owner: str | None) -> bool:
         scope = self.principal.permissions.visibility(schema.name)
@@ -419,6 +435,7 @@ class RecordService:
             expected_version=expected,
             resolve=self.registry.resolver(self.session, self.tenant_id, self.principal.schema_version),
             dialect=self.dialect,
+            viewer=self,
         )
 
     async def shown_fields(self, object_name: str) -> tuple[ObjectSchema, set[str]]:

@@ -9,6 +9,10 @@ primary key both answers "who holds it?" with an equality lookup and refuses a s
 transactions race (the loser's ``INSERT ... ON CONFLICT DO NOTHING`` waits for the winner, then inserts
 nothing, and the request answers 409 naming the winner's record).
 
+The 409 names the holder only to a caller who may see it (``viewer``): to anyone else it says the value is
+taken, and nothing more — a record they may not see stays like one that does not exist, but for the value
+(uniqueness cannot be kept without refusing it). A field their role hides is not named either.
+
 Only live records hold claims: a soft delete frees them, a restore claims them again (409 if another record
 took one meanwhile), a purge or an erasure drops them. Every function runs in the caller's transaction.
 """
@@ -29,6 +33,7 @@ from kronos.kit.errors import Conflict, FieldError
 from kronos.kit.records.fields import FieldSpec, FieldType
 from kronos.kit.records.models import UniqueValue
 from kronos.kit.records.objects import ObjectSchema, field_reader
+from kronos.kit.records.viewer import Viewer
 
 # Longer values are stored as their SHA-256: an index entry stays small (PostgreSQL refuses btree entries
 # over ~2.7 kB, and a unique text field may allow 100,000 characters).
@@ -116,10 +121,12 @@ async def apply_changes(
     dialect: str,
     *,
     deferred: bool = False,
+    viewer: Viewer | None = None,
 ) -> None:
     """A create or update changed ``diffs`` (name, old, new): release the keys a unique field no longer
-    holds and claim the new ones. 409 naming the holder if another live record has one of them.
-    ``deferred``: the claims wait in the session for ``claim_pending`` (a batch claims all at once)."""
+    holds and claim the new ones. 409 if another live record has one of them (naming it if ``viewer`` may
+    see it). ``deferred``: the claims wait in the session for ``claim_pending`` (a batch claims all at
+    once)."""
     released: list[tuple[str, str]] = []
     wanted: list[Claim] = []
     for name, old, new in diffs:
@@ -143,16 +150,24 @@ async def apply_changes(
         if wanted:
             session.info.setdefault(_PENDING, []).append(_Pending(schema, tenant_id, record_id, wanted))
         return
-    await claim(session, schema, tenant_id, record_id, wanted, dialect)
+    await claim(session, schema, tenant_id, record_id, wanted, dialect, viewer=viewer)
 
 
-async def claim_pending(session: AsyncSession, dialect: str) -> dict[uuid.UUID, DuplicateValue]:
+async def claim_pending(
+    session: AsyncSession, dialect: str, viewer: Viewer | None = None
+) -> dict[uuid.UUID, DuplicateValue]:
     """Insert the claims deferred writes left in the session, a few statements for a whole batch. Returns
     the records that lost one (to a live record, or to an earlier record of the same batch: rows go in in
-    write order), each with the 409 it would have had alone. Nothing is rolled back here: the caller fails
-    the transaction (an all-or-nothing batch does)."""
+    write order), each with the 409 it would have had alone (as ``viewer`` may hear it: the batch's own
+    records are the caller's to see). Nothing is rolled back here: the caller fails the transaction (an
+    all-or-nothing batch does)."""
     pending: list[_Pending] = session.info.pop(_PENDING, [])
-    rows = [(p, c) for p in pending for c in p.claims]
+    # In key order (a stable sort: equal keys stay in write order), as every claim goes in: two
+    # transactions claiming the same keys wait for each other in one order, never in a cycle (deadlock).
+    rows = sorted(
+        ((p, c) for p in pending for c in p.claims),
+        key=lambda row: (row[0].schema.name, row[1].field, row[1].key),
+    )
     values = [
         {"tenant_id": p.tenant_id, "object": p.schema.name, "field": c.field, "value_key": c.key,
          "record_id": p.record_id}
@@ -169,12 +184,17 @@ async def claim_pending(session: AsyncSession, dialect: str) -> dict[uuid.UUID, 
     for p, c in lost:
         by_scope.setdefault((p.tenant_id, p.schema.name), []).append((c.field, c.key))
     holders: dict[tuple[uuid.UUID, str], dict[tuple[str, str], uuid.UUID]] = {}
+    seen: set[uuid.UUID] = {p.record_id for p in pending}
     for (tenant_id, object_name), keys in by_scope.items():
-        holders[(tenant_id, object_name)] = await holders_of(session, tenant_id, object_name, keys)
+        found = holders[(tenant_id, object_name)] = await holders_of(session, tenant_id, object_name, keys)
+        schema = next(p.schema for p, _ in lost if (p.tenant_id, p.schema.name) == (tenant_id, object_name))
+        seen |= await visible(session, schema, tenant_id, set(found.values()) - seen, viewer)
     for p, c in lost:
         holder = holders[(p.tenant_id, p.schema.name)].get((c.field, c.key))
         if holder != p.record_id and p.record_id not in errors:
-            errors[p.record_id] = duplicate(p.schema, c, holder)
+            errors[p.record_id] = duplicate(
+                p.schema, c, holder, named=holder in seen, field_shown=_shows(viewer, p.schema, c.field)
+            )
     return errors
 
 
@@ -184,11 +204,16 @@ def discard_pending(session: AsyncSession) -> None:
 
 
 async def claim_record(
-    session: AsyncSession, schema: ObjectSchema, tenant_id: uuid.UUID, record: Any, dialect: str
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    record: Any,
+    dialect: str,
+    viewer: Viewer | None = None,
 ) -> None:
     """A restored record claims every unique value it holds again."""
     wanted = [c for spec in unique_specs(schema) for c in claims_of(spec, field_reader(spec)(record))]
-    await claim(session, schema, tenant_id, record.id, wanted, dialect)
+    await claim(session, schema, tenant_id, record.id, wanted, dialect, viewer=viewer)
 
 
 async def release_record(
@@ -234,8 +259,11 @@ async def claim(
     record_id: uuid.UUID,
     wanted: Sequence[Claim],
     dialect: str,
+    *,
+    viewer: Viewer | None = None,
 ) -> None:
-    """Insert ``wanted`` for ``record_id``; 409 naming the first holder if another record has one.
+    """Insert ``wanted`` for ``record_id``; 409 (naming the first holder if ``viewer`` may see it) if another
+    record has one.
 
     One round trip when nothing clashes: ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` says which rows
     went in. Under PostgreSQL's READ COMMITTED, a clash with a transaction still in flight waits for it; if it
@@ -251,7 +279,7 @@ async def claim(
             "value_key": c.key,
             "record_id": record_id,
         }
-        for c in wanted
+        for c in sorted(wanted, key=lambda c: (c.field, c.key))  # key order: see ``claim_pending``
     ]
     # One row (the usual single write): a plain execute of the cached statement, cheaper than executemany.
     result = await session.execute(_claims(dialect), rows[0] if len(rows) == 1 else rows)
@@ -263,7 +291,36 @@ async def claim(
     for c in missing:
         holder = holders.get((c.field, c.key))
         if holder != record_id:  # None: held a moment ago by a transaction that has let go since
-            raise duplicate(schema, c, holder)
+            named = holder is not None and holder in await visible(
+                session, schema, tenant_id, {holder}, viewer
+            )
+            raise duplicate(schema, c, holder, named=named, field_shown=_shows(viewer, schema, c.field))
+
+
+async def visible(
+    session: AsyncSession,
+    schema: ObjectSchema,
+    tenant_id: uuid.UUID,
+    ids: Collection[uuid.UUID],
+    viewer: Viewer | None,
+) -> set[uuid.UUID]:
+    """Those of ``ids`` (live records of ``schema``) that ``viewer`` may see; all of them without one."""
+    if viewer is None or not ids:
+        return set(ids)
+    model = schema.model
+    found = await session.scalars(
+        select(model.id).where(
+            *schema.definition.scope(tenant_id),
+            model.id.in_(sorted(ids)),
+            model.deleted_at.is_(None),
+            viewer.sees(schema.definition),
+        )
+    )
+    return set(found)
+
+
+def _shows(viewer: Viewer | None, schema: ObjectSchema, field: str) -> bool:
+    return viewer is None or viewer.shows(schema, field)
 
 
 async def holders_of(
@@ -282,10 +339,34 @@ async def holders_of(
     return {(field, key): record_id for field, key, record_id in rows.all()}
 
 
-def duplicate(schema: ObjectSchema, claim: Claim, holder: uuid.UUID | None) -> DuplicateValue:
+def duplicate(
+    schema: ObjectSchema,
+    claim: Claim,
+    holder: uuid.UUID | None,
+    *,
+    named: bool = True,
+    field_shown: bool = True,
+) -> DuplicateValue:
+    """The 409 for ``claim``, held by ``holder`` (None: by a transaction that let go since). ``named``: the
+    caller may see the holder, and is told its id; ``field_shown``: they may see the field (a hidden one,
+    claimed again by a restore, is named neither by its label nor its path, nor is its value repeated)."""
+    if not field_shown:
+        return DuplicateValue(
+            "Another record already has one of this record's unique values.",
+            errors=[FieldError(path="body", message="A unique value is in use.", type="duplicate_value")],
+        )
     spec = schema.fields.get(claim.field) or schema.archived[claim.field]
     shown = str(claim.value)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    if holder is not None and not named:
+        # A record the caller may not see: the value is taken, and that is all they learn.
+        return DuplicateValue(
+            f"The {spec.label.lower()} '{shown}' is already in use.",
+            errors=[
+                FieldError(path=f"body.{claim.field}", message="Already in use.", type="duplicate_value")
+            ],
+            extra={"field": claim.field},
+        )
     if holder is None:
         return DuplicateValue(
             f"Another record has just taken the {spec.label.lower()} '{shown}'. Reload and try again.",

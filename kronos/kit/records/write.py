@@ -36,6 +36,7 @@ from kronos.kit.records.objects import (
     money_value,
 )
 from kronos.kit.records.unique import DuplicateValue as DuplicateValue  # re-exported: routers list it
+from kronos.kit.records.viewer import Viewer
 
 Source = Literal["ui", "api", "import", "workflow", "system"]
 Op = Literal["create", "update", "delete", "restore"]
@@ -183,14 +184,21 @@ async def write_record(
     resolve: Resolver | None = None,
     dialect: str = "sqlite",
     deferred: bool = False,
+    viewer: Viewer | None = None,
 ) -> WriteResult:
     """Apply one change set to one record. ``changes`` holds validated canonical values by field name.
+
+    ``viewer``: the caller, whose errors tell nothing of records they may not see (``kronos.kit.records
+    .viewer``): a unique value such a record holds is "taken" without its id, a relation to one is a 422 as
+    for a missing one. It applies to the values the caller sent; a ``before_write`` rule is trusted with the
+    values it sets (they are checked to exist, as the rule's own references).
 
     ``deferred``: the caller writes many records in one transaction (an all-or-nothing batch), then claims
     their unique values in one statement (``unique.claim_pending``), flushes once and inserts their history
     rows in one statement (``insert_deferred_history``): a few round trips per batch instead of a few per
     record. Errors the database finds then are the caller's to report."""
     changes = dict(changes or {})
+    sent = dict(changes)
     if record is not None and expected_version is not None and record.version != expected_version:
         raise version_mismatch(expected_version, record.version)
     now = utcnow()
@@ -221,9 +229,22 @@ async def write_record(
         # Archived fields' values stay in ``custom`` untouched: archiving never loses data.
         record.custom = custom
         await check_members(session, schema, tenant_id, diffs, actor.user_id)
-        await unique.apply_changes(session, schema, tenant_id, record.id, diffs, dialect, deferred=deferred)
+        await unique.apply_changes(
+            session, schema, tenant_id, record.id, diffs, dialect, deferred=deferred, viewer=viewer
+        )
         if resolve is not None:
-            await _check_relations(session, schema, tenant_id, changes, resolve)
+            # Only what changes is checked (a link kept as it was is not the caller's to answer for), and
+            # the caller's own values as the caller sees (a rule's as the rule's).
+            await _check_relations(
+                session,
+                schema,
+                tenant_id,
+                {name: new for name, _, new in diffs},
+                resolve,
+                viewer=viewer,
+                named={name for name, _, new in diffs if name in sent and sent[name] == new},
+                before={name: old for name, old, _ in diffs},
+            )
     elif op == "delete":
         diffs.append(("deleted_at", None, _iso(now)))
         record.deleted_at = now
@@ -232,7 +253,7 @@ async def write_record(
     else:  # restore
         diffs.append(("deleted_at", _iso(record.deleted_at), None))
         record.deleted_at = None
-        await unique.claim_record(session, schema, tenant_id, record, dialect)
+        await unique.claim_record(session, schema, tenant_id, record, dialect, viewer)
     record.updated_at = now
     if op == "create":
         record.created_at = now
@@ -361,15 +382,18 @@ def _iso(value: Any) -> Any:
     return FieldSpec("deleted_at", "", FieldType.DATETIME).from_column(value)
 
 
-# A batch's relation lookups (``prefetch_relations``): (workspace, object) -> related id -> live?
+# A batch's relation lookups (``prefetch_relations``): (workspace, object, as the viewer sees) -> related id
+# -> live (and visible)?
 _KNOWN_RELATIONS = "kronos.known_relations"
 # Ids per lookup query: a 1,000-record batch's relations stay one query, under the drivers' parameter limits.
 _IDS_PER_QUERY = 5000
 
 
-def _related(schema: ObjectSchema, changes: Mapping[str, Any]) -> list[tuple[str, str, set[uuid.UUID]]]:
+def _related(
+    schema: ObjectSchema, changes: Mapping[str, Any], before: Mapping[str, Any] | None = None
+) -> list[tuple[str, str, set[uuid.UUID]]]:
     """(field, target object, ids) for each object a change set's relations, relation lists and record links
-    point into, in field order."""
+    point into, in field order; with ``before`` (the fields' values until now), only the ids they add."""
     related: list[tuple[str, str, set[uuid.UUID]]] = []
     for name, value in changes.items():
         spec = schema.fields[name]
@@ -381,8 +405,18 @@ def _related(schema: ObjectSchema, changes: Mapping[str, Any]) -> list[tuple[str
                 wanted.setdefault(item["object"], set()).add(uuid.UUID(item["id"]))
             else:
                 wanted.setdefault(str(spec.settings["target"]), set()).add(uuid.UUID(item))
-        related += [(name, object_name, ids) for object_name, ids in wanted.items()]
+        had = _related(schema, {name: before[name]}) if before and before.get(name) is not None else []
+        for _, object_name, ids in had:
+            wanted[object_name] = wanted.get(object_name, set()) - ids
+        related += [(name, object_name, ids) for object_name, ids in wanted.items() if ids]
     return related
+
+
+def _live(target: ObjectDefinition, tenant_id: uuid.UUID, viewer: Viewer | None) -> list[Any]:
+    """The conditions of a record a relation may point at: live, in this workspace, seen by ``viewer``."""
+    model = target.model
+    conditions = [*target.scope(tenant_id), model.deleted_at.is_(None)]
+    return conditions if viewer is None else [*conditions, viewer.sees(target)]
 
 
 async def _look_up(
@@ -391,19 +425,29 @@ async def _look_up(
     tenant_id: uuid.UUID,
     ids: Collection[uuid.UUID],
     known: dict[uuid.UUID, bool],
+    viewer: Viewer | None,
 ) -> None:
-    """Record in ``known`` whether each of ``ids`` is a live record of ``target`` in this workspace."""
+    """Record in ``known`` whether each of ``ids`` is a live record of ``target`` in this workspace (that
+    ``viewer`` may see)."""
     model, ordered = target.model, sorted(ids)
     for start in range(0, len(ordered), _IDS_PER_QUERY):
         chunk = ordered[start : start + _IDS_PER_QUERY]
         live = set(
             await session.scalars(
-                select(model.id).where(
-                    *target.scope(tenant_id), model.id.in_(chunk), model.deleted_at.is_(None)
-                )
+                select(model.id).where(*_live(target, tenant_id, viewer), model.id.in_(chunk))
             )
         )
         known.update((key, key in live) for key in chunk)
+
+
+def _known(
+    known: dict[tuple[uuid.UUID, str, bool], dict[uuid.UUID, bool]],
+    tenant_id: uuid.UUID,
+    target: ObjectDefinition,
+    viewer: Viewer | None,
+) -> dict[uuid.UUID, bool]:
+    # A batch has one viewer: answers are kept apart only from those for a rule's values (no viewer).
+    return known.setdefault((tenant_id, target.name, viewer is not None), {})
 
 
 async def prefetch_relations(
@@ -412,13 +456,15 @@ async def prefetch_relations(
     tenant_id: uuid.UUID,
     batch: Iterable[Mapping[str, Any]],
     resolve: Resolver,
+    viewer: Viewer | None = None,
 ) -> None:
     """Look up every record the change sets of ``batch`` point at, one query per target object (per 5,000
-    ids), and remember for the session which are live: ``_check_relations`` then answers from memory, so a
-    batch of 1,000 contacts costs one query on companies, not 1,000. The caller ends the batch with
-    ``forget_relations``: a remembered answer must not outlive the batch (a later write of the transaction
-    may delete the record). A single write never prefetches and is checked as it always was."""
-    known: dict[tuple[uuid.UUID, str], dict[uuid.UUID, bool]] = session.info.setdefault(_KNOWN_RELATIONS, {})
+    ids), and remember for the session which are live (and seen by ``viewer``, the batch's caller):
+    ``_check_relations`` then answers from memory, so a batch of 1,000 contacts costs one query on
+    companies, not 1,000. The caller ends the batch with ``forget_relations``: a remembered answer must not
+    outlive the batch (a later write of the transaction may delete the record). A single write never
+    prefetches and is checked as it always was."""
+    known = session.info.setdefault(_KNOWN_RELATIONS, {})
     wanted: dict[str, set[uuid.UUID]] = {}
     for changes in batch:
         for _, object_name, ids in _related(schema, changes):
@@ -428,8 +474,8 @@ async def prefetch_relations(
             target = await resolve(object_name)
         except NotFound:
             continue  # each change set naming it gets its own error from ``_check_relations``
-        live = known.setdefault((tenant_id, target.name), {})
-        await _look_up(session, target, tenant_id, ids - live.keys(), live)
+        live = _known(known, tenant_id, target, viewer)
+        await _look_up(session, target, tenant_id, ids - live.keys(), live, viewer)
 
 
 def forget_relations(session: AsyncSession) -> None:
@@ -442,10 +488,14 @@ async def relation_error(
     tenant_id: uuid.UUID,
     changes: Mapping[str, Any],
     resolve: Resolver,
+    *,
+    viewer: Viewer | None = None,
+    before: Mapping[str, Any] | None = None,
 ) -> ValidationFailed | None:
-    """The 422 ``write_record`` answers when a related record of ``changes`` does not exist, or None."""
+    """The 422 ``write_record`` answers when a related record of ``changes`` (that ``before`` did not hold
+    already) does not exist or ``viewer`` may not see it, or None."""
     try:
-        await _check_relations(session, schema, tenant_id, changes, resolve)
+        await _check_relations(session, schema, tenant_id, changes, resolve, viewer=viewer, before=before)
     except ValidationFailed as exc:
         return exc
     return None
@@ -457,14 +507,22 @@ async def _check_relations(
     tenant_id: uuid.UUID,
     changes: Mapping[str, Any],
     resolve: Resolver,
+    *,
+    viewer: Viewer | None = None,
+    named: Collection[str] | None = None,
+    before: Mapping[str, Any] | None = None,
 ) -> None:
-    """Every related record (relations, relation lists, record links) exists, live, in this workspace.
+    """Every related record (relations, relation lists, record links) exists, live, in this workspace, and
+    ``viewer`` may see it if given (for the fields in ``named``; all when None): a record they may not see
+    answers exactly like a missing one. With ``before``, ids a field already held are not asked about again.
 
     Inside a batch (``prefetch_relations``) the answers come from the batch's lookups, and an id they did not
     cover (a value a ``before_write`` hook set) is looked up once and remembered with them."""
-    known: dict[tuple[uuid.UUID, str], dict[uuid.UUID, bool]] | None = session.info.get(_KNOWN_RELATIONS)
+    known: dict[tuple[uuid.UUID, str, bool], dict[uuid.UUID, bool]] | None = session.info.get(
+        _KNOWN_RELATIONS
+    )
     errors: list[FieldError] = []
-    for name, object_name, ids in _related(schema, changes):
+    for name, object_name, ids in _related(schema, changes, before):
         try:
             target = await resolve(object_name)
         except NotFound:
@@ -476,17 +534,18 @@ async def _check_relations(
                 )
             )
             continue
+        seen_by = viewer if named is None or name in named else None
         if known is None:
             model = target.model
             found = await session.scalar(
                 select(func.count())
                 .select_from(model)
-                .where(*target.scope(tenant_id), model.id.in_(ids), model.deleted_at.is_(None))
+                .where(*_live(target, tenant_id, seen_by), model.id.in_(ids))
             )
             exists = found == len(ids)
         else:
-            live = known.setdefault((tenant_id, target.name), {})
-            await _look_up(session, target, tenant_id, ids - live.keys(), live)
+            live = _known(known, tenant_id, target, seen_by)
+            await _look_up(session, target, tenant_id, ids - live.keys(), live, seen_by)
             exists = all(live[key] for key in ids)
         if not exists:
             errors.append(

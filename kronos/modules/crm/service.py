@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.kit.clock import utcnow
-from kronos.kit.errors import Conflict
+from kronos.kit.errors import Conflict, NotFound
 from kronos.kit.records.fields import format_datetime
 from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry, load_schema
 from kronos.kit.records.service import ListParams, RecordService
@@ -100,15 +100,21 @@ async def _first(
 
 async def _unique_holder(
     records: RecordService, object_name: str, field: str, value: str
-) -> dict[str, Any] | None:
-    """The live record holding a unique value, matched as uniqueness matches it (e-mails case-insensitively),
-    through the unique-values index; None if nobody holds it. A holder the caller may not see is a 404."""
+) -> tuple[bool, dict[str, Any] | None]:
+    """Whether a live record holds a unique value, matched as uniqueness matches it (e-mails
+    case-insensitively) through the unique-values index, and that record if the caller may see it. One they
+    may not see is never returned nor named: (True, None), the value is taken and that is all."""
     schema = await records.schema(object_name)
     spec = schema.fields[field]
     key = value_key(spec, value)
     holders = await holders_of(records.session, records.tenant_id, object_name, [(field, key)])
     holder = holders.get((field, key))
-    return await records.get(object_name, str(holder)) if holder is not None else None
+    if holder is None:
+        return False, None
+    try:
+        return True, await records.get(object_name, str(holder))
+    except NotFound:
+        return True, None
 
 
 async def convert_lead(
@@ -135,14 +141,20 @@ async def convert_lead(
 
     company: dict[str, Any] | None = None
     if domain:
-        company = await _unique_holder(records, "companies", "domain", domain)
+        taken, company = await _unique_holder(records, "companies", "domain", domain)
+        if taken and company is None:
+            # The domain's company is one the caller may not see: they cannot link to it nor learn which it
+            # is. The domain only guided the match: a company made here goes without it.
+            domain = None
     if company is None and name:
         company = await _first(records, "companies", "name", "eq", name)
     if company is None and (name or domain):
         created = await records.create("companies", {"name": name or domain, "domain": domain})
         company = await records.get("companies", str(created.record.id))
 
-    contact = await _unique_holder(records, "contacts", "emails", email) if email else None
+    # A contact the caller may not see with the lead's e-mail is not theirs to link to: creating one with it
+    # answers the 409 the write path gives, saying the address is taken and no more.
+    contact = (await _unique_holder(records, "contacts", "emails", email))[1] if email else None
     if contact is None:
         body: dict[str, Any] = {
             "first_name": lead.get("first_name"),

@@ -373,11 +373,11 @@ async def test_a_refused_flush_whose_clash_went_away_writes_the_batch(
     when the transaction that held the value rolls back): every record is written, once."""
     claim_pending = unique.claim_pending
 
-    async def claim_and_clash(session: AsyncSession, dialect: str) -> Any:
+    async def claim_and_clash(session: AsyncSession, dialect: str, viewer: Any = None) -> Any:
         await session.execute(
             insert(COMPANIES).values(tenant_id=world.tenant, name="Racer", domain="race.com")
         )
-        return await claim_pending(session, dialect)
+        return await claim_pending(session, dialect, viewer)
 
     monkeypatch.setattr(unique, "claim_pending", claim_and_clash)
     response = await _batch(world, {"operation": "create", "records": RACING})
