@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
+from pydantic import AfterValidator, AwareDatetime
 from starlette.types import Message, Receive, Scope, Send
 
 from kronos.kit.errors import FieldError, ValidationFailed, problem_response
@@ -82,6 +84,19 @@ def invalid_text(errors: list[FieldError]) -> ValidationFailed:
         "The request is not valid: " + "; ".join(f"{e.path}: {e.message}" for e in errors[:5]),
         errors=errors,
     )
+
+
+def _representable_in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("The instant falls outside years 1 to 9999 once converted to UTC.") from None
+
+
+# An instant from a request (query parameter or body field): with an offset, and one the database can hold.
+# 0001-01-01T00:00:00+14:00 is a valid ISO 8601 date-time but lies before year 1 in UTC, where the drivers
+# convert it: a 500 otherwise.
+Instant = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
 
 
 def _url_and_header_errors(scope: Scope) -> Iterator[FieldError]:

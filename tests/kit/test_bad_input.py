@@ -260,3 +260,32 @@ async def test_a_well_signed_token_with_impossible_claims_is_a_401(
         "/api/v1/auth/me", headers={"Authorization": f"Bearer {signed(app, **claims)}"}
     )
     problem(response, 401, "invalid_token")
+
+
+# -- numbers and instants the database cannot hold -----------------------------------------------------------
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"amount[gte]": "99999999999999999999"},
+        {"filter": '{"field": "amount", "op": "eq", "value": 12345678901234567890123}'},
+    ],
+)
+async def test_an_amount_past_what_amounts_may_be_is_a_422(
+    client: httpx.AsyncClient, owner: dict[str, str], params: dict[str, str]
+) -> None:
+    response = await client.get("/api/v1/deals", params=params, headers=owner)
+    body = problem(response, 422, "validation_failed")
+    assert "too large" in body["detail"]
+
+
+async def test_an_instant_before_year_1_in_utc_is_a_422(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> None:
+    # A valid ISO 8601 date-time that lies in year 0 once converted to UTC, where the drivers convert it.
+    early = "0001-01-01T00:00:00+14:00"
+    listed = await client.get("/api/v1/audit-log", params={"since": early}, headers=owner)
+    assert [e["path"] for e in problem(listed, 422, "validation_failed")["errors"]] == ["query.since"]
+    key = {"name": "early", "expires_at": early, "permissions": {"objects": {"companies": ["read"]}}}
+    created = await client.post("/api/v1/api-keys", json=key, headers=owner)
+    assert [e["path"] for e in problem(created, 422, "validation_failed")["errors"]] == ["body.expires_at"]
+    assert (await client.get("/api/v1/api-keys", headers=owner)).json() == []

@@ -64,6 +64,7 @@ _EQUALITY = {"eq", "neq", "in", "not_in", "is_null"}
 MAX_DEPTH = 5
 MAX_CONDITIONS = 50
 MAX_SORT_KEYS = 5
+MAX_AMOUNT_MINOR = 2**53
 _BRACKET = re.compile(r"^([a-z][a-z0-9_]{0,62})\[([a-z_]+)\]$")
 
 
@@ -352,6 +353,8 @@ class QueryCompiler:
             raise _bad_filter(
                 cond.path, f"Bad value for '{spec.name}': expected an integer amount in minor units."
             )
+        if abs(value) >= MAX_AMOUNT_MINOR:  # what amounts may be (fields.py), and what the column holds
+            raise _bad_filter(cond.path, f"Bad value for '{spec.name}': the amount is too large.")
         if code is not None:
             try:
                 code = FieldSpec(spec.name, spec.label, FieldType.CURRENCY).validate(

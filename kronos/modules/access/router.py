@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import AwareDatetime
 
 from kronos.kit.auth import CurrentPrincipal, SessionPrincipal, SessionRequired
 from kronos.kit.deps import DbSession, ReadDbSession
 from kronos.kit.errors import Forbidden, Unauthorized, ValidationFailed, responses
+from kronos.kit.inputs import Instant
 from kronos.modules.access import apikeys, audit, schemas, service, teams
 from kronos.modules.access.exceptions import (
     ApiKeyNotFound,
@@ -252,8 +252,8 @@ async def audit_log(
     after: Annotated[uuid.UUID | None, Query(description="next_cursor of the previous page.")] = None,
     event: Annotated[str | None, Query(max_length=64, description="e.g. role.created")] = None,
     actor: Annotated[uuid.UUID | None, Query(description="The acting user's id.")] = None,
-    since: Annotated[AwareDatetime | None, Query(description="From this instant (inclusive).")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Up to this instant (exclusive).")] = None,
+    since: Annotated[Instant | None, Query(description="From this instant (inclusive).")] = None,
+    until: Annotated[Instant | None, Query(description="Up to this instant (exclusive).")] = None,
 ) -> schemas.AuditPage:
     """Security events of the workspace, newest first. Admins only."""
     principal.require_admin()

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from kronos.kit.auth import Action, FieldAccess, Visibility
+from kronos.kit.inputs import Instant
 
 ObjectName = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]{0,62})$")]
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -136,7 +137,7 @@ class ApiKey(BaseModel):
 
 class ApiKeyCreate(_Input):
     name: Name
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
     permissions: ApiKeyScope
 
 
