@@ -108,11 +108,21 @@ class Progress:
         return self.cursor is None
 
 
-async def count_values(session: AsyncSession, target: Target) -> int:
-    """How many stored values a full pass would look at: record rows with a value, plus history rows."""
-    records = await session.scalar(select(func.count()).select_from(target.table).where(*target.rows()))
-    history = await session.scalar(select(func.count()).select_from(FieldHistory).where(*target.history()))
-    return int(records or 0) + int(history or 0)
+async def count_values(session: AsyncSession, target: Target, up_to: int) -> int:
+    """How many stored values a full pass would look at (record rows with a value, plus history rows),
+    counted no further than ``up_to`` + 1: the question is only whether there are more, and a big table
+    need not be counted to the end to say so."""
+    table = target.table
+    found = 0
+    for statement in (
+        select(table.c.id).where(*target.rows()),
+        select(FieldHistory.id).where(*target.history()),
+    ):
+        counted = select(func.count()).select_from(statement.limit(up_to + 1 - found).subquery())
+        found += int(await session.scalar(counted) or 0)
+        if found > up_to:
+            break
+    return found
 
 
 async def _convert_record(
@@ -220,7 +230,7 @@ async def switch(
         KEYS.for_writing()  # 409 on a production server without keys, before anything changes
         row.sensitive, row.decrypting = True, False
     target = Target.of(definition, row.tenant_id, row.api_name, encrypt=on)
-    if await count_values(session, target) <= INLINE_LIMIT:
+    if await count_values(session, target, INLINE_LIMIT) <= INLINE_LIMIT:
         await convert(session, target)
         row.sensitive, row.decrypting = on, False
         return
