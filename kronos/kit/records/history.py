@@ -60,7 +60,7 @@ from kronos.kit.records.models import FieldHistory, FieldStint
 from kronos.kit.records.objects import ObjectSchema
 from kronos.kit.records.service import RecordService
 from kronos.kit.records.stints import is_tracked
-from kronos.kit.records.write import read_value
+from kronos.kit.records.write import for_update, read_value
 
 # What erasure leaves in place of a personal value, in the record and in every history row: a string that
 # any text-like column can hold (a list field gets ``[ERASED]``). Unique fields are emptied in the record
@@ -128,8 +128,12 @@ def is_hidden(service: RecordService, schema: ObjectSchema, name: str) -> bool:
     return service.principal.permissions.field_access(schema.name, name) == "hidden"
 
 
-async def find_record(service: RecordService, schema: ObjectSchema, record_id: str, *, live: bool) -> Any:
-    """The record if the caller may see it (tenant and visibility, like GET), deleted ones unless ``live``."""
+async def find_record(
+    service: RecordService, schema: ObjectSchema, record_id: str, *, live: bool, lock: bool = False
+) -> Any:
+    """The record if the caller may see it (tenant and visibility, like GET), deleted ones unless ``live``.
+    ``lock``: the caller writes it (or its history) next; its row is held until the transaction ends, so
+    concurrent writes to it wait for each other (``write.for_update``)."""
     model = schema.model
     try:
         key = uuid.UUID(record_id)
@@ -142,6 +146,8 @@ async def find_record(service: RecordService, schema: ObjectSchema, record_id: s
         )
         if live:
             statement = statement.where(model.deleted_at.is_(None))
+        if lock:
+            statement = for_update(statement, service.dialect)
         record = await service.session.scalar(statement)
     if record is None:
         raise NotFound(f"No {schema.definition.label.lower()} with id '{record_id[:40]}'.")

@@ -54,7 +54,8 @@ async def revert(
     at = parse_instant(raw_at, "body.as_of")
     service.principal.require(object_name, "update")
     schema = await service.schema(object_name)
-    record = await find_record(service, schema, record_id, live=True)
+    # Held from the read the reverted values are chosen by to their write: nothing changes in between.
+    record = await find_record(service, schema, record_id, live=True, lock=True)
     state = await reconstruct(service.session, schema, service.tenant_id, record.id, at, record)
     if state is None:
         raise invalid(
@@ -83,7 +84,7 @@ async def erase(
     """GDPR erasure (admins): personal values become ``ERASED`` in the record and in every history row."""
     service.principal.require_admin()
     schema = await service.schema(object_name)
-    record = await find_record(service, schema, record_id, live=False)
+    record = await find_record(service, schema, record_id, live=False, lock=True)
     every = [*schema.fields.values(), *schema.archived.values()]
     if fields is None:
         specs = [s for s in every if not s.system and s.type in PERSONAL_TYPES]
@@ -186,7 +187,7 @@ async def import_changes(
     """Store past changes another CRM made (source ``import``, op ``import``) at their own timestamps."""
     service.principal.require(object_name, "update")
     schema = await service.schema(object_name)
-    record = await find_record(service, schema, record_id, live=True)
+    record = await find_record(service, schema, record_id, live=True, lock=True)
     access = service.principal.permissions.field_access
     now, actor = clock.utcnow(), actor_of(service.principal)
     errors: list[FieldError] = []

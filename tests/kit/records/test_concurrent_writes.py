@@ -172,3 +172,25 @@ async def test_a_row_that_moved_on_under_an_unlocked_read_is_a_412_not_a_500(wor
         assert raised.value.status_code == 412
         await session.rollback()
     assert (await _record(world, "contacts", contact["id"]))["job_title"] == "CEO"
+
+
+async def test_an_erasure_racing_patches_applies_in_order(world: World) -> None:
+    """An erasure rewrites the record too: it waits for the writes before it like any write (on PostgreSQL
+    it lost the race to a PATCH and answered 500)."""
+    contact = await world.create("contacts", {"last_name": "Race", "job_title": "CEO"})
+    url = f"/api/v1/contacts/{contact['id']}"
+    headers = world.auth()
+    await world.member()
+    responses = await asyncio.gather(
+        *(
+            world.client.post(f"{url}/erase", json={"fields": ["last_name"]}, headers=headers)
+            if i == WRITERS // 2
+            else world.client.patch(url, json={"job_title": f"t{i}"}, headers=headers)
+            for i in range(WRITERS)
+        )
+    )
+    assert Counter(r.status_code for r in responses) == {200: WRITERS}, [r.text for r in responses]
+    final = await _record(world, "contacts", contact["id"])
+    assert final["last_name"] == "[erased]"
+    changes = {row.change_set_id for row in await world.history(contact["id"]) if row.op != "create"}
+    assert final["version"] == len(changes) + 1
