@@ -61,7 +61,7 @@ def deliver(request: Request, response: Response, settings: Settings, tokens: To
     )
     response.set_cookie(
         CSRF_COOKIE,
-        request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24),
+        secrets.token_urlsafe(24),  # a fresh one with every token: a value seen once is no use later
         max_age=settings.refresh_token_ttl,
         path="/",
         secure=secure,

@@ -345,6 +345,7 @@ async def test_cookie_mode_keeps_the_refresh_token_out_of_reach_of_scripts(clien
     assert refreshed.status_code == 200, refreshed.text
     assert refreshed.json()["refresh_token"] is None
     assert client.cookies["kronos_refresh"] != old_refresh
+    assert client.cookies["kronos_csrf"] != csrf  # rotates with the refresh token
     me = await client.get("/api/v1/auth/me", headers=bearer(refreshed.json()))
     assert me.status_code == 200
 
