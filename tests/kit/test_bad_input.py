@@ -8,6 +8,7 @@ import base64
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,15 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
+from kronos.config import Settings
+from tests.conftest import make_settings
 from tests.modules.identity.conftest import bearer, problem, signup
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Every test signs an owner up from the same address: sign-up's rate limit is for other tests.
+    return make_settings(database_url, tmp_path, signup_max_per_ip=0)
 
 
 @pytest.fixture

@@ -4,15 +4,24 @@ signed in), and a 405 names in ``Allow`` every method the path is served with.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from kronos.config import Settings
+from tests.conftest import make_settings
 from tests.modules.identity.conftest import bearer, signup
 
 METHODS = ("get", "put", "post", "patch", "delete")
 SOME_ID = "01a24000-0000-7000-8000-000000000000"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Every test signs an owner up from the same address: sign-up's rate limit is for other tests.
+    return make_settings(database_url, tmp_path, signup_max_per_ip=0)
 
 
 @pytest.fixture
