@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from starlette.types import Message, Receive, Scope, Send
 
 from kronos.kit.errors import FieldError, ValidationFailed, problem_response
@@ -32,6 +32,7 @@ _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 # The only ways a valid JSON document spells either: \u0000, or \uD800-\uDFFF (the escape, not the bytes:
 # raw control characters and UTF-8-encoded surrogates make the document invalid, which FastAPI answers).
 _BAD_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_REPORTED = 20
 
@@ -86,6 +87,14 @@ def invalid_text(errors: list[FieldError]) -> ValidationFailed:
     )
 
 
+def _iso_8601(value: Any) -> Any:
+    # Pydantic would also take a number, or a numeric string such as "-4.2e-130", as Unix seconds: the
+    # documents say an ISO 8601 date-time, and that is what is accepted.
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE_START.match(value)):
+        return value
+    raise ValueError("Expected an ISO 8601 date-time with an offset, e.g. 2026-03-01T09:30:00Z.")
+
+
 def _representable_in_utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
@@ -93,10 +102,10 @@ def _representable_in_utc(value: datetime) -> datetime:
         raise ValueError("The instant falls outside years 1 to 9999 once converted to UTC.") from None
 
 
-# An instant from a request (query parameter or body field): with an offset, and one the database can hold.
-# 0001-01-01T00:00:00+14:00 is a valid ISO 8601 date-time but lies before year 1 in UTC, where the drivers
-# convert it: a 500 otherwise.
-Instant = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
+# An instant from a request (query parameter or body field): an ISO 8601 date-time with an offset, and one
+# the database can hold. 0001-01-01T00:00:00+14:00 is valid ISO 8601 but lies before year 1 in UTC, where the
+# drivers convert it: a 500 otherwise.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_representable_in_utc)]
 
 
 def _url_and_header_errors(scope: Scope) -> Iterator[FieldError]:

@@ -298,3 +298,21 @@ async def test_an_instant_before_year_1_in_utc_is_a_422(
     created = await client.post("/api/v1/api-keys", json=key, headers=owner)
     assert [e["path"] for e in problem(created, 422, "validation_failed")["errors"]] == ["body.expires_at"]
     assert (await client.get("/api/v1/api-keys", headers=owner)).json() == []
+
+
+@pytest.mark.parametrize("since", ["1700000000", "-4.231473866067221e-130", "tomorrow"])
+async def test_an_instant_is_an_iso_8601_date_time_not_a_number(
+    client: httpx.AsyncClient, owner: dict[str, str], since: str
+) -> None:
+    # The document says date-time; Unix seconds would be read in a zone nobody chose.
+    listed = await client.get("/api/v1/audit-log", params={"since": since}, headers=owner)
+    assert [e["path"] for e in problem(listed, 422, "validation_failed")["errors"]] == ["query.since"]
+
+
+async def test_an_api_key_expiry_is_a_date_time_not_a_number(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> None:
+    key = {"name": "k", "expires_at": 4102444800, "permissions": {"objects": {"companies": ["read"]}}}
+    created = await client.post("/api/v1/api-keys", json=key, headers=owner)
+    assert [e["path"] for e in problem(created, 422, "validation_failed")["errors"]] == ["body.expires_at"]
+    assert (await client.get("/api/v1/api-keys", headers=owner)).json() == []
