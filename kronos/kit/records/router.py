@@ -29,7 +29,7 @@ from kronos.kit.errors import (
 from kronos.kit.records import idempotency
 from kronos.kit.records.batch import BatchFailed, BatchRequest, BatchResult, BatchWriter, TooManyRecords
 from kronos.kit.records.objects import ObjectDefinition, ObjectRegistry
-from kronos.kit.records.query import reject_unknown_parameters
+from kronos.kit.records.query import MAX_CONDITIONS, MAX_DEPTH, reject_unknown_parameters
 from kronos.kit.records.service import DEFAULT_LIMIT, MAX_LIMIT, ListParams, RecordService
 from kronos.kit.records.write import DuplicateValue, StillReferenced, VersionMismatch, WriteResult
 
@@ -123,7 +123,9 @@ class ListQuery(BaseModel):
     """The list route's query parameters, ``<field>[<op>]`` filters aside: validated in one pass."""
 
     filter: str | None = Field(
-        default=None, description="JSON filter tree: {field, op, value} / {and|or: [...]}"
+        default=None,
+        description=f"JSON filter tree: {{field, op, value}} / {{and|or: [...]}}, nested at most {MAX_DEPTH} "
+        f"levels deep, at most {MAX_CONDITIONS} conditions (the <field>[<op>] parameters included)",
     )
     sort: str | None = Field(default=None, description="Comma-separated fields, '-' for descending")
     after: str | None = Field(default=None, description="The next_cursor of the previous page")
