@@ -7,9 +7,13 @@ has a use in a CRM's text, so neither is accepted anywhere, once, before any rou
 string (keys included), every query parameter (name and value), the path, and every header. Routes that
 parse JSON out of a parameter themselves (``?filter=``, cursors) call ``check_text`` on what they decoded.
 
-What it costs: a GET is a substring test on its query string and a regular expression over its path; a JSON
-body is read before the route reads it (it is replayed unchanged) and searched for the two escapes; only a
-body that has one is parsed here, to name the field.
+What it costs: a GET is a substring test on its query string and headers and a regular expression over its
+path; a JSON body is read before the route reads it (it is replayed unchanged) and searched for the two
+escapes; only a body that has one is parsed here, to name the field. About 2 us a GET and 5 us a small
+JSON POST on the development machine, against milliseconds for the request.
+
+``Instant`` is the other kind of input a database refuses: a date-time that is valid ISO 8601 but not an
+instant the drivers can convert to UTC.
 """
 
 from __future__ import annotations
