@@ -65,6 +65,23 @@ async def empty_all_tables(settings: Settings) -> None:
         await db.dispose()
 
 
+@pytest.fixture(autouse=True)
+async def _forget_attempts(settings: Settings) -> AsyncIterator[None]:
+    """Sign-in failures and rate limits are counted in Redis when it is configured, where they outlive the
+    app: each test starts from none, as it does embedded (where they live in the app)."""
+    yield
+    if settings.redis_url:
+        from kronos.kit.services import create_redis
+
+        redis = create_redis(settings.redis_url)
+        try:
+            keys = [k async for k in redis.scan_iter(f"{settings.namespace}:attempts:*")]
+            if keys:
+                await redis.delete(*keys)
+        finally:
+            await redis.aclose()
+
+
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)

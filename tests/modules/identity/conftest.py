@@ -30,22 +30,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, tmp_path, login_failure_delay=0)
 
 
-@pytest.fixture(autouse=True)
-async def _forget_attempts(settings: Settings) -> AsyncIterator[None]:
-    """Sign-in failure counters live in Redis when it is configured: each test starts from none."""
-    yield
-    if settings.redis_url:
-        from kronos.kit.services import create_redis
-
-        redis = create_redis(settings.redis_url)
-        try:
-            keys = [k async for k in redis.scan_iter(f"{settings.namespace}:attempts:*")]
-            if keys:
-                await redis.delete(*keys)
-        finally:
-            await redis.aclose()
-
-
 class FrozenClock:
     def __init__(self, now: datetime) -> None:
         self.now = now
