@@ -86,7 +86,15 @@ DECIDED_PREFIXES = (
     "/api/v1/audit-log",
 )
 # Outside the table: routes that answer without a credential. Everything else under /api must take one.
-PUBLIC_ELSEWHERE = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+PUBLIC_ELSEWHERE = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/",  # without a built web app, a page that says how to build it
+}
 
 
 def _calls(dependant: Dependant) -> set[Any]:
