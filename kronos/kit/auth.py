@@ -51,7 +51,13 @@ class PermissionSet(Protocol):
 
     def field_access(self, object_name: str, field_name: str) -> FieldAccess: ...
 
-    def visibility(self, object_name: str) -> Visibility: ...
+    def visibility(self, object_name: str) -> Visibility:
+        """The records of the object the principal reads (lists, reads, relations)."""
+        ...
+
+    def edit_visibility(self, object_name: str) -> Visibility:
+        """The records of the object the principal may update or delete: never more than it reads."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

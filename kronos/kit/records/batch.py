@@ -443,11 +443,12 @@ class BatchWriter:
                 item.error = NotFound(f"No {schema.definition.label.lower()} with id '{key}'.")
                 continue
             item.record = record
-            if op == "update":
-                try:
+            try:
+                self.service.require_editable(schema, record)  # seen is not always changeable
+                if op == "update":
                     item.changes = self.service.validate_input(schema, bodies[index], "update")
-                except KronosError as exc:
-                    item.error = exc
+            except KronosError as exc:
+                item.error = exc
         return items
 
     async def _load(self, schema: ObjectSchema, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -521,6 +522,7 @@ class BatchWriter:
                     item.changes = self.service.validate_input(schema, body, "create")
                 else:
                     item.op, item.record, item.id = "update", record, str(record.id)
+                    self.service.require_editable(schema, record)
                     item.changes = self.service.validate_input(schema, body, "update")
             except KronosError as exc:
                 item.error = exc

@@ -151,6 +151,8 @@ async def find_record(
         record = await service.session.scalar(statement)
     if record is None:
         raise NotFound(f"No {schema.definition.label.lower()} with id '{record_id[:40]}'.")
+    if lock:  # the caller writes it: it must be one their role may change, not only see
+        service.require_editable(schema, record)
     return record
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kronos.kit.auth import Action, Principal
+from kronos.kit.auth import Action, Principal, Visibility
 from kronos.kit.clock import utcnow
 from kronos.kit.crypto import KEYS
 from kronos.kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
@@ -172,6 +172,14 @@ class ObjectPermissions(BaseModel):
     customize: bool = Field(
         default=False, description="May add, change and archive the object's fields (admins)."
     )
+    visibility: Visibility = Field(
+        default="all",
+        description="The records the caller reads: own (theirs), team (theirs and their teams' members') or "
+        "all. A list shows only these.",
+    )
+    edit_visibility: Visibility = Field(
+        default="all", description="The records among those the caller may update and delete."
+    )
 
 
 class ObjectOut(BaseModel):
@@ -224,6 +232,8 @@ def describe(schema: ObjectSchema, principal: Principal, *, include_archived: bo
     definition = schema.definition
     actions: tuple[Action, ...] = ("read", "create", "update", "delete", "export")
     allowed = {action: perms.can(schema.name, action) for action in actions}
+    # An object without an owner has no per-record visibility: all its records are everyone's.
+    owned = definition.owner_spec is not None and definition.owner_spec.column is not None
     return ObjectOut(
         name=definition.name,
         singular=definition.singular,
@@ -233,7 +243,12 @@ def describe(schema: ObjectSchema, principal: Principal, *, include_archived: bo
         custom=definition.custom,
         archived=definition.archived,
         description=definition.description,
-        permissions=ObjectPermissions(**allowed, customize=perms.is_admin),
+        permissions=ObjectPermissions(
+            **allowed,
+            customize=perms.is_admin,
+            visibility=perms.visibility(schema.name) if owned else "all",
+            edit_visibility=perms.edit_visibility(schema.name) if owned else "all",
+        ),
         fields=fields,
     )
 

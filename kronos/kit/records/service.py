@@ -3,7 +3,9 @@
 Object actions are checked first (403). Hidden fields are left out of reads and reported as unknown when
 used in writes, filters, sorts or projections, so a caller cannot learn they exist. Read-only fields in a
 write are a 403. Record visibility (own/team/all) narrows every query — lists, counts, reads and writes — and
-a record outside it (or in another workspace) is a 404 exactly like an id that does not exist.
+a record outside it (or in another workspace) is a 404 exactly like an id that does not exist. Edit visibility
+narrows writes further: a record the caller sees but may not change (a rep's teammate's deal) is a 403
+``record_read_only`` on update, delete, restore and the history writes.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ MAX_LIMIT = 200
 # RecordService._base statements, by (schema, workspace, deleted, rows, visibility); bounded, oldest out.
 _BASES: OrderedDict[tuple[Any, ...], tuple[ObjectSchema, Any]] = OrderedDict()
 _BASES_SIZE = 4096
+
+
+class RecordReadOnly(Forbidden):
+    """The caller may read the record but not change it: it is outside their role's edit visibility."""
+
+    code = "record_read_only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +146,31 @@ class RecordService:
         )
 
     def _owner_allowed(self, schema: ObjectSchema, owner: str | None) -> bool:
-        scope = self.principal.permissions.visibility(schema.name)
+        """Whether the caller may give a record to ``owner``: someone whose records they may edit (a record
+        handed further would be one they created and can no longer change)."""
+        return self._edits_for(schema, uuid.UUID(owner) if owner else None)
+
+    def _edits_for(self, schema: ObjectSchema, owner_id: uuid.UUID | None) -> bool:
+        scope = self.principal.permissions.edit_visibility(schema.name)
         if scope == "all":
             return True
-        owner_id = uuid.UUID(owner) if owner else None
         if scope == "own":
             return owner_id == self.principal.user_id
         return owner_id in {*self.principal.visible_owner_ids, self.principal.user_id}
+
+    def require_editable(self, schema: ObjectSchema, record: Any) -> None:
+        """403 ``record_read_only`` unless the caller may change ``record`` (one they can see)."""
+        owner_spec = schema.definition.owner_spec
+        if owner_spec is None or owner_spec.column is None:
+            return
+        if self._edits_for(schema, getattr(record, owner_spec.column)):
+            return
+        scope = self.principal.permissions.edit_visibility(schema.name)
+        whose = "your own" if scope == "own" else "your own and your teams'"
+        raise RecordReadOnly(
+            f"Your role lets you read this {schema.definition.label.lower()} but change only {whose} "
+            f"{schema.definition.label_plural.lower()}."
+        )
 
     def _visibility_key(self, schema: ObjectSchema) -> tuple[Any, ...]:
         """What ``visibility`` depends on, as a cache key."""
@@ -200,6 +226,8 @@ class RecordService:
             record = await self.session.scalar(statement)
         if record is None:
             raise NotFound(f"No {schema.definition.label.lower()} with id '{record_id[:40]}'.")
+        if lock:  # every write locks what it loads
+            self.require_editable(schema, record)
         return record
 
     # -- output ---------------------------------------------------------------------------------------

@@ -5,7 +5,11 @@ A role grants, per object (the record engine's API names: ``companies``, ``conta
 
 - actions among read / create / update / delete / export;
 - record visibility: ``own`` (records the user owns), ``team`` (also those owned by members of teams the user
-  manages) or ``all``;
+  manages) or ``all``: the records the user reads;
+- edit visibility, the same three words: the records among those the user may update and delete (and
+  restore, revert, erase). Unset, it is the record visibility; it is never wider. A record the user reads but
+  may not edit answers a write with 403 ``record_read_only``, and the owners a user may give a record are
+  those whose records they may edit;
 - per field ``hidden``, ``read`` or ``write``. A field not named is ``write`` when the object is writable
   (create or update granted) and ``read`` when it is only readable; nothing is more than the object allows.
   A field an admin marked *sensitive* (``kronos.kit.records.sensitive``) shows its values only to admins and
@@ -15,20 +19,26 @@ The entry ``*`` is the default for every object without an entry of its own, so 
 (custom objects) are covered. An object's own entry replaces ``*`` as a whole; it is not merged with it.
 
 Built-in roles (keys are what ``Membership.role`` stores). R read, C create, U update, D delete, X export;
-the word after the actions is the record visibility; "--" is no access; ``*`` is every other object:
+the words after the actions are the record visibility and, after a slash, the edit visibility where it is
+narrower; "--" is no access; ``*`` is every other object:
 
 | role          | admin | companies, contacts   | leads       | deals       | activities | pipelines | tickets    | campaigns  | ``*``      |
 |---------------|-------|-----------------------|-------------|-------------|------------|-----------|------------|------------|------------|
 | owner         | yes   | RCUDX all             | RCUDX all   | RCUDX all   | RCUDX all  | RCUDX all | RCUDX all  | RCUDX all  | RCUDX all  |
 | admin         | yes   | RCUDX all             | RCUDX all   | RCUDX all   | RCUDX all  | RCUDX all | RCUDX all  | RCUDX all  | RCUDX all  |
-| sales_manager | no    | RCUDX team            | RCUDX team  | RCUDX team  | RCUDX team | RCUDX all | R all      | R all      | R all      |
-| sales_rep     | no    | RCUD own ¹            | RCUD own ¹  | RCUD own ¹  | RCUD own ¹ | R all     | R all      | R all      | R all      |
+| sales_manager | no    | RCUDX all/team        | RCUDX all/team | RCUDX all/team | RCUDX all/team | RCUDX all | R all | R all | R all |
+| sales_rep     | no    | RCUD all/own ¹        | RCUD all/own ¹ | RCUD all/own ¹ | RCUD all/own ¹ | R all     | R all | R all | R all |
 | support_agent | no    | R all                 | --          | --          | RCU all    | --        | RCUDX all  | --         | --         |
 | marketing     | no    | RUX all ¹             | RCUDX all   | --          | RC all     | --        | --         | RCUDX all  | --         |
 | read_only     | no    | R all                 | R all       | R all       | R all      | R all     | R all      | R all      | R all      |
 
 ¹ the ``owner_id`` field is read-only: these roles cannot hand records to someone else. Every other field
 follows the object (write where C or U is granted, read otherwise).
+
+A rep reads the whole workspace's sales records and changes their own, a manager changes their teams' too: what
+HubSpot's and Twenty's sales seats do by default. Built-in roles live here, in code, so a change to them reaches
+every workspace at once (no migration); custom roles stored before edit visibility existed have none, which is
+their record visibility: they behave as they did.
 
 Only the owner may delete the workspace or transfer ownership (``Permissions.is_owner``); owner and admin
 manage members, roles, teams, everyone's API keys and read the audit log (``is_admin``).
@@ -61,6 +71,8 @@ class ObjectGrant:
     actions: frozenset[Action] = frozenset()
     visibility: Visibility = "all"
     fields: Mapping[str, FieldAccess] = field(default_factory=lambda: MappingProxyType({}))
+    # The records the holder may update and delete; None: the same as ``visibility``.
+    edit_visibility: Visibility | None = None
 
     @property
     def writable(self) -> bool:
@@ -100,6 +112,10 @@ class Permissions:
 
     def visibility(self, object_name: str) -> Visibility:
         return self.grant(object_name).visibility
+
+    def edit_visibility(self, object_name: str) -> Visibility:
+        grant = self.grant(object_name)
+        return narrower_visibility(grant.visibility, grant.edit_visibility or grant.visibility)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +159,9 @@ class ScopedPermissions:
     def visibility(self, object_name: str) -> Visibility:
         return self.base.visibility(object_name)
 
+    def edit_visibility(self, object_name: str) -> Visibility:
+        return self.base.edit_visibility(object_name)
+
 
 def narrower_visibility(a: Visibility, b: Visibility) -> Visibility:
     return a if _VISIBILITY_RANK[a] <= _VISIBILITY_RANK[b] else b
@@ -159,6 +178,7 @@ def permissions_from_json(data: Mapping[str, Any]) -> Permissions:
             continue
         actions = frozenset(a for a in raw.get("actions") or () if a in ACTIONS)
         visibility = raw.get("visibility", "all")
+        edit_visibility = raw.get("edit_visibility")
         fields = {
             str(f): access for f, access in dict(raw.get("fields") or {}).items() if access in FIELD_ACCESS
         }
@@ -166,6 +186,14 @@ def permissions_from_json(data: Mapping[str, Any]) -> Permissions:
             actions=actions,
             visibility=visibility if visibility in VISIBILITIES else "own",
             fields=MappingProxyType(fields),
+            # Unknown: the narrowest (fail closed); absent: the record visibility (roles stored before it).
+            edit_visibility=(
+                None
+                if edit_visibility is None
+                else edit_visibility
+                if edit_visibility in VISIBILITIES
+                else "own"
+            ),
         )
     return Permissions(objects=MappingProxyType(objects), is_admin=bool(data.get("is_admin", False)))
 
@@ -177,6 +205,7 @@ def permissions_to_json(permissions: Permissions) -> dict[str, Any]:
             name: {
                 "actions": [a for a in ACTIONS if a in grant.actions],
                 "visibility": grant.visibility,
+                "edit_visibility": grant.edit_visibility,
                 "fields": dict(grant.fields),
             }
             for name, grant in permissions.objects.items()
@@ -192,8 +221,13 @@ _READ: Final[frozenset[Action]] = frozenset({"read"})
 SALES_OBJECTS: Final = ("companies", "contacts", "leads", "deals", "activities")
 
 
-def _grant(actions: Iterable[Action], visibility: Visibility = "all", **fields: FieldAccess) -> ObjectGrant:
-    return ObjectGrant(frozenset(actions), visibility, MappingProxyType(dict(fields)))
+def _grant(
+    actions: Iterable[Action],
+    visibility: Visibility = "all",
+    edit: Visibility | None = None,
+    **fields: FieldAccess,
+) -> ObjectGrant:
+    return ObjectGrant(frozenset(actions), visibility, MappingProxyType(dict(fields)), edit)
 
 
 def _role(objects: dict[str, ObjectGrant], *, is_admin: bool = False, is_owner: bool = False) -> Permissions:
@@ -215,42 +249,45 @@ BUILT_IN_ROLES: Final[Mapping[str, BuiltInRole]] = MappingProxyType(
             BuiltInRole(
                 OWNER_ROLE,
                 "Owner",
-                "Everything, including deleting the workspace and transferring ownership.",
+                "Everything an admin does, and deletes the workspace and transfers ownership.",
                 _role({WILDCARD: _grant(_ALL)}, is_admin=True, is_owner=True),
             ),
             BuiltInRole(
                 ADMIN_ROLE,
                 "Admin",
-                "Everything, and manages members, roles, teams, API keys and the audit log.",
+                "Every record, and manages members, roles, teams, everyone's API keys and the audit log.",
                 _role({WILDCARD: _grant(_ALL)}, is_admin=True),
             ),
             BuiltInRole(
                 "sales_manager",
                 "Sales Manager",
-                "Full control of sales records of their teams, pipelines; reads everything else.",
+                "Reads every record. Creates sales records (companies, contacts, leads, deals, activities); "
+                "changes, deletes and exports their own and their teams' members'; manages pipelines.",
                 _role(
                     {
                         WILDCARD: _grant(_READ),
                         "pipelines": _grant(_ALL),
-                        **{name: _grant(_ALL, "team") for name in SALES_OBJECTS},
+                        **{name: _grant(_ALL, "all", "team") for name in SALES_OBJECTS},
                     }
                 ),
             ),
             BuiltInRole(
                 "sales_rep",
                 "Sales Rep",
-                "Creates and works their own sales records; reads everything else.",
+                "Reads every record. Creates sales records (companies, contacts, leads, deals, activities) "
+                "and changes or deletes their own; cannot reassign records or export.",
                 _role(
                     {
                         WILDCARD: _grant(_READ),
-                        **{name: _grant(_CRUD, "own", owner_id="read") for name in SALES_OBJECTS},
+                        **{name: _grant(_CRUD, "all", "own", owner_id="read") for name in SALES_OBJECTS},
                     }
                 ),
             ),
             BuiltInRole(
                 "support_agent",
                 "Support Agent",
-                "Works tickets; reads contacts and companies.",
+                "Works tickets (all of them, with export); creates and changes activities; reads contacts "
+                "and companies. Nothing else.",
                 _role(
                     {
                         "tickets": _grant(_ALL),
@@ -263,7 +300,8 @@ BUILT_IN_ROLES: Final[Mapping[str, BuiltInRole]] = MappingProxyType(
             BuiltInRole(
                 "marketing",
                 "Marketing",
-                "Runs leads and campaigns; reads, enriches and exports contacts and companies.",
+                "Runs leads and campaigns (all of them); reads, changes and exports contacts and companies "
+                "but cannot create, delete or reassign them; logs activities. No deals.",
                 _role(
                     {
                         "leads": _grant(_ALL),

@@ -33,7 +33,12 @@ class _Patch(_Input):
 
 class ObjectGrant(_Input):
     actions: list[Action] = Field(default_factory=list, max_length=5)
-    visibility: Visibility = "all"
+    visibility: Visibility = Field(default="all", description="The records the role reads: own, team or all.")
+    edit_visibility: Visibility | None = Field(
+        default=None,
+        description="The records among those it reads that the role may update and delete; null: the same as "
+        "visibility; a wider one counts as visibility.",
+    )
     fields: dict[FieldName, FieldAccess] = Field(
         default_factory=dict,
         max_length=500,

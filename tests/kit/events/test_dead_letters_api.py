@@ -37,6 +37,9 @@ class FakePermissions:
     def visibility(self, object_name: str) -> Visibility:
         return "all"
 
+    def edit_visibility(self, object_name: str) -> Visibility:
+        return "all"
+
 
 TOKENS = {
     "admin": Principal(uuid.uuid4(), TENANT, "session", FakePermissions(admin=True)),

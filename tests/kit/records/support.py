@@ -52,6 +52,9 @@ class Perms:
     def visibility(self, object_name: str) -> Visibility:
         return self.scope
 
+    def edit_visibility(self, object_name: str) -> Visibility:
+        return self.scope
+
 
 FULL = Perms(admin=True)
 READ_ONLY = Perms(actions=frozenset({"read"}))

@@ -57,7 +57,8 @@ async def test_key_is_shown_once_hashed_and_authenticates_within_scope(access: A
     assert principal.tenant_id == rep.tenant_id
     assert principal.permissions.can("deals", "update")
     assert not principal.permissions.can("deals", "delete")
-    assert principal.permissions.visibility("deals") == "own"
+    assert principal.permissions.visibility("deals") == "all"
+    assert principal.permissions.edit_visibility("deals") == "own"
     assert not principal.permissions.is_admin
     # An API key cannot mint keys.
     minted = await access.client.post(

@@ -25,22 +25,22 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
         o: (ALL, "all") for o in ("contacts", "deals", "leads", "tickets", "campaigns", "custom_thing")
     },
     "sales_manager": {
-        "contacts": (ALL, "team"),
-        "companies": (ALL, "team"),
-        "deals": (ALL, "team"),
-        "leads": (ALL, "team"),
-        "activities": (ALL, "team"),
+        "contacts": (ALL, "all/team"),
+        "companies": (ALL, "all/team"),
+        "deals": (ALL, "all/team"),
+        "leads": (ALL, "all/team"),
+        "activities": (ALL, "all/team"),
         "pipelines": (ALL, "all"),
         "tickets": ("R", "all"),
         "campaigns": ("R", "all"),
         "custom_thing": ("R", "all"),
     },
     "sales_rep": {
-        "contacts": ("RCUD", "own"),
-        "companies": ("RCUD", "own"),
-        "deals": ("RCUD", "own"),
-        "leads": ("RCUD", "own"),
-        "activities": ("RCUD", "own"),
+        "contacts": ("RCUD", "all/own"),
+        "companies": ("RCUD", "all/own"),
+        "deals": ("RCUD", "all/own"),
+        "leads": ("RCUD", "all/own"),
+        "activities": ("RCUD", "all/own"),
         "pipelines": ("R", "all"),
         "tickets": ("R", "all"),
         "custom_thing": ("R", "all"),
@@ -86,9 +86,12 @@ def test_built_in_role_actions(role: str, object_name: str, action: Action) -> N
 
 @pytest.mark.parametrize(("role", "object_name"), [(r, o) for r, objects in MATRIX.items() for o in objects])
 def test_built_in_role_visibility(role: str, object_name: str) -> None:
+    """'read/edit' visibilities: a rep reads the workspace's sales records and changes their own."""
     actions, visibility = MATRIX[role][object_name]
+    reads, _, edits = visibility.partition("/")
     if actions:
-        assert BUILT_IN_ROLES[role].permissions.visibility(object_name) == visibility
+        assert BUILT_IN_ROLES[role].permissions.visibility(object_name) == reads
+        assert BUILT_IN_ROLES[role].permissions.edit_visibility(object_name) == (edits or reads)
 
 
 def test_only_owner_and_admin_are_admins_and_only_owner_owns() -> None:
@@ -157,7 +160,8 @@ def test_api_key_scope_intersects_with_the_owner_role() -> None:
     assert key.can("tickets", "read")
     assert not key.can("tickets", "create")
     assert key.field_access("deals", "amount") == "read"  # no create/update in the scope
-    assert key.visibility("deals") == "own"
+    assert key.visibility("deals") == "all"
+    assert key.edit_visibility("deals") == "own"
     assert not key.is_admin  # the owner is not an admin
     owner_key = ScopedPermissions(BUILT_IN_ROLES["owner"].permissions, {"contacts": frozenset({"read"})})
     assert owner_key.field_access("contacts", "email") == "read"

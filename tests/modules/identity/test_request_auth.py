@@ -97,22 +97,30 @@ async def test_team_visibility_with_a_real_sign_in(client: httpx.AsyncClient, ma
         },
     )
     assert team.status_code == 201, team.text
+    contacts = {}
     for who in ids:
         made = await client.post(
             "/api/v1/contacts", headers=bearer(owner), json={"last_name": who, "owner_id": ids[who]}
         )
         assert made.status_code == 201, made.text
-    seen = await client.get("/api/v1/contacts", headers=bearer(manager))
-    assert seen.status_code == 200
-    assert sorted(item["last_name"] for item in seen.json()["items"]) == ["manager", "rep"]
-    own = await client.get("/api/v1/contacts", headers=bearer(rep))
-    assert [item["last_name"] for item in own.json()["items"]] == ["rep"]
-    # The team changes: the manager's very next list follows (nothing about visibility is cached by user).
+        contacts[who] = made.json()["id"]
+
+    async def edit(tokens: dict[str, Any], who: str) -> int:
+        url = f"/api/v1/contacts/{contacts[who]}"
+        response = await client.patch(url, headers=bearer(tokens), json={"first_name": "x"})
+        return response.status_code
+
+    # Sales roles read the whole workspace's sales records; what they change is narrower.
+    for tokens in (manager, rep):
+        seen = await client.get("/api/v1/contacts", headers=bearer(tokens))
+        assert sorted(item["last_name"] for item in seen.json()["items"]) == ["loner", "manager", "rep"]
+    assert [await edit(manager, who) for who in ("manager", "rep", "loner")] == [200, 200, 403]
+    assert [await edit(rep, who) for who in ("manager", "rep", "loner")] == [403, 200, 403]
+    # The team changes: the manager's very next write follows (nothing about visibility is cached by user).
     team_id = team.json()["id"]
     removed = await client.delete(f"/api/v1/teams/{team_id}/members/{ids['rep']}", headers=bearer(owner))
     assert removed.status_code == 204
-    seen = await client.get("/api/v1/contacts", headers=bearer(manager))
-    assert [item["last_name"] for item in seen.json()["items"]] == ["manager"]
+    assert await edit(manager, "rep") == 403
 
 
 async def test_changes_to_access_count_on_the_next_request(
