@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 import kronos
-from kronos.config import Settings, SettingsError, load_settings
+from kronos.config import Settings, SettingsError, load_settings, served_url
 
 if TYPE_CHECKING:
     import uvicorn
@@ -83,6 +83,8 @@ def serve(
             lines.append("[dim]Shown once. Set KRONOS_ADMIN_PASSWORD to choose it yourself.[/]")
         console.print(Panel("\n".join(lines), title="First start: your owner account", expand=False))
     bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.public_url == served_url(settings.host, settings.port):  # KRONOS_PUBLIC_URL unset
+        settings = settings.model_copy(update={"public_url": served_url(bind_host, bind_port)})
     console.print(f"[green]✓[/] KronosCRM {kronos.__version__} on [bold]http://{bind_host}:{bind_port}[/]")
     web = create_app(settings)
     web.state.freeze_heap = True

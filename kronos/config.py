@@ -87,8 +87,10 @@ class Settings(BaseSettings):
     # Names of queues/exchanges/keys are prefixed so several deployments (or test runs) can share servers.
     namespace: str = Field(default="kronos", pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
-    # Sign-in (identity module). Links in e-mails point at public_url.
-    public_url: str = "http://127.0.0.1:8000"
+    # Sign-in (identity module). Links in e-mails (invitations, password resets) point at public_url. Unset:
+    # the address `kronos serve` listens on (served_url); set it when users reach the server another way (a
+    # proxy, a domain name, HTTPS). Never taken from a request's Host header, which a caller chooses.
+    public_url: str = ""
     access_token_ttl: int = Field(default=15 * 60, ge=30, description="Seconds an access token lives.")
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=60, description="Seconds a session lives.")
     invitation_ttl: int = Field(default=7 * 24 * 3600, ge=60)
@@ -145,6 +147,11 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _public_url_defaults_to_the_served_address(self) -> Settings:
+        self.public_url = self.public_url.rstrip("/") or served_url(self.host, self.port)
+        return self
+
     @property
     def secret_key_file(self) -> Path:
         return self.data_dir / SECRET_KEY_FILE
@@ -191,6 +198,16 @@ class Settings(BaseSettings):
             shown[name] = value
         shown["database_url"] = mask_url(self.effective_database_url)
         return shown
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a server listening on ``host``:``port`` is reached at from this machine: a wildcard
+    address (every interface) is reached as localhost."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "localhost"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
 
 
 def mask_url(url: str) -> str:

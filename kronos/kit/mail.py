@@ -89,6 +89,11 @@ class SmtpMailer:
         _log.info("mail.sent", to=message.to, subject=message.subject)
 
 
+def delivers(settings: Settings) -> bool:
+    """Whether mail reaches its recipients (SMTP is configured) rather than the log."""
+    return bool(settings.smtp_host)
+
+
 def create_mailer(settings: Settings) -> Mailer:
     return SmtpMailer(settings) if settings.smtp_host else LogMailer(settings)
 

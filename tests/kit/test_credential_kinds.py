@@ -31,6 +31,7 @@ DECIDED: dict[tuple[str, str], Kind] = {
     # Signing in and the account itself: public, or a person only.
     ("POST", "/api/v1/auth/signup"): "public",
     ("POST", "/api/v1/auth/login"): "public",
+    ("GET", "/api/v1/auth/first-sign-in"): "public",
     ("POST", "/api/v1/auth/refresh"): "public",
     ("POST", "/api/v1/auth/password/forgot"): "public",
     ("POST", "/api/v1/auth/password/reset"): "public",
@@ -58,6 +59,7 @@ DECIDED: dict[tuple[str, str], Kind] = {
     ("GET", "/api/v1/invitations"): "session",
     ("POST", "/api/v1/invitations"): "session",
     ("DELETE", "/api/v1/invitations/{invitation_id}"): "session",
+    ("POST", "/api/v1/invitations/{invitation_id}/resend"): "session",
     # Workspace administration within a key's scope (admin keys only, checked by the routes).
     ("GET", "/api/v1/workspace"): "any",
     ("PATCH", "/api/v1/workspace"): "any",

@@ -1,5 +1,10 @@
 """Invitations: an admin invites an e-mail address with a role; the link (single use, expiring) creates the
-account if needed and the membership."""
+account if needed and the membership.
+
+The link is e-mailed when the server sends mail. When it does not (no SMTP), the admin who creates or resends
+the invitation gets it in the answer to pass on, and in no other case: an e-mailed link proves that the person
+who joins reads that mailbox, which a link in the admin's hands would not. Resending makes a new link and
+stops the old one."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from kronos.config import Settings
 from kronos.kit import clock
 from kronos.kit.auth import Principal
 from kronos.kit.errors import FieldError, ValidationFailed
-from kronos.kit.mail import Message
+from kronos.kit.mail import Message, delivers
 from kronos.kit.ratelimit import AttemptCounter
 from kronos.kit.security import hash_password
 from kronos.modules.identity import tokens
@@ -30,7 +35,7 @@ from kronos.modules.identity.models import Invitation, Membership, User
 from kronos.modules.identity.passwords import check_password
 from kronos.modules.identity.repository import IdentityRepository, InvitationRepository, MembershipRepository
 from kronos.modules.identity.schemas import Invitation as InvitationOut
-from kronos.modules.identity.schemas import InvitationAccept, InvitationCreate, Tokens
+from kronos.modules.identity.schemas import InvitationAccept, InvitationCreate, InvitationSent, Tokens
 from kronos.modules.identity.service import check_role_key
 from kronos.modules.identity.sessions import Client, issue_session, prove_identity
 
@@ -67,7 +72,7 @@ def to_schema(invitation: Invitation, now: datetime) -> InvitationOut:
 
 async def invite(
     session: AsyncSession, settings: Settings, principal: Principal, body: InvitationCreate, client: Client
-) -> tuple[InvitationOut, list[Message]]:
+) -> tuple[InvitationSent, list[Message]]:
     now = clock.utcnow()
     email = str(body.email).strip().lower()
     await check_role_key(session, principal, body.role)
@@ -89,8 +94,6 @@ async def invite(
         )
     )
     await session.flush()
-    workspace = await identity.get_workspace(principal.tenant_id)
-    inviter = await identity.get_user(principal.user_id)
     await audit(
         session,
         tenant_id=principal.tenant_id,
@@ -99,16 +102,68 @@ async def invite(
         ip=client.ip,
         detail={"invitation_id": str(invitation.id), "role": body.role},
     )
+    return await _sent(session, settings, principal, invitation, token, now)
+
+
+async def _sent(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    invitation: Invitation,
+    token: str,
+    now: datetime,
+) -> tuple[InvitationSent, list[Message]]:
+    """The answer to the admin and the e-mail to the invitee for ``invitation``'s new ``token``."""
+    identity = IdentityRepository(session)
+    workspace = await identity.get_workspace(principal.tenant_id)
+    inviter = await identity.get_user(principal.user_id)
     name = workspace.name if workspace else "a workspace"
     who = (inviter.full_name or inviter.email) if inviter else "An admin"
-    link = f"{settings.public_url.rstrip('/')}/invitations/accept?token={token}"
+    link = f"{settings.public_url}/invitations/accept?token={token}"
     days = max(1, settings.invitation_ttl // 86400)
     text = (
         f"{who} invited you to join {name} on KronosCRM.\n\n"
         f"Accept the invitation here (the link works once, for {days} day(s)):\n{link}\n"
     )
-    message = Message(to=email, subject=f"You are invited to {name} on KronosCRM", text=text)
-    return to_schema(invitation, now), [message]
+    # Without SMTP the message still goes to the mailer, which logs it only in development.
+    message = Message(to=invitation.email, subject=f"You are invited to {name} on KronosCRM", text=text)
+    emailed = delivers(settings)
+    out = InvitationSent(
+        **to_schema(invitation, now).model_dump(), emailed=emailed, link=None if emailed else link
+    )
+    return out, [message]
+
+
+async def resend(
+    session: AsyncSession, settings: Settings, principal: Principal, invitation_id: uuid.UUID, client: Client
+) -> tuple[InvitationSent, list[Message]]:
+    """A new link for a pending or expired invitation, valid for a full period again; the old link stops
+    working. Accepted (410) and withdrawn (404) invitations cannot be sent again."""
+    now = clock.utcnow()
+    repo = InvitationRepository(session, principal.tenant_id)
+    invitation = await repo.get(invitation_id)
+    if invitation is None or invitation.revoked_at is not None:
+        raise InvitationNotFound("No such invitation, or it was withdrawn; invite the address again.")
+    if invitation.accepted_at is not None:
+        raise InvitationUsed("This invitation was already accepted.")
+    await check_role_key(session, principal, invitation.role)  # an admin cannot resend an owner's invite
+    for earlier in await repo.pending_for(invitation.email, now):  # one working link per address
+        if earlier.id != invitation.id:
+            earlier.revoked_at = now
+    token = tokens.new_token()
+    invitation.token_hash = tokens.digest(token)
+    invitation.expires_at = now + timedelta(seconds=settings.invitation_ttl)
+    invitation.invited_by_user_id = principal.user_id
+    await session.flush()
+    await audit(
+        session,
+        tenant_id=principal.tenant_id,
+        actor_user_id=principal.user_id,
+        event="invitation.resent",
+        ip=client.ip,
+        detail={"invitation_id": str(invitation.id), "role": invitation.role},
+    )
+    return await _sent(session, settings, principal, invitation, token, now)
 
 
 async def list_invitations(session: AsyncSession, tenant_id: uuid.UUID) -> list[InvitationOut]:

@@ -185,6 +185,20 @@ class Invitation(_Out):
     invited_by_user_id: uuid.UUID | None
 
 
+class InvitationSent(Invitation):
+    """An invitation just made or sent again, with how its link travels."""
+
+    emailed: bool = Field(
+        description="True: the link was e-mailed to the invitee. False: this server sends no mail (no SMTP "
+        "configured), so the link is in `link`, for the admin to pass on."
+    )
+    link: str | None = Field(
+        default=None,
+        description="The invitation link, only when it was not e-mailed: a secret that lets whoever holds it "
+        "join the workspace, until it is used, revoked, sent again or expires.",
+    )
+
+
 class InvitationAccept(BaseModel):
     token: OpaqueToken
     password: Password | None = Field(

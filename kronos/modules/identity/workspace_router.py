@@ -38,6 +38,7 @@ from kronos.modules.identity.schemas import (
     Invitation,
     InvitationAccept,
     InvitationCreate,
+    InvitationSent,
     Member,
     MemberUpdate,
     WorkspaceInfo,
@@ -135,19 +136,58 @@ async def create_invitation(
     background: BackgroundTasks,
     mailer: OutgoingMail,
     counter: Attempts,
-) -> Invitation:
+) -> InvitationSent:
     """Invite an e-mail address with a role: it gets a single-use link that expires. Admins only; at most
-    `KRONOS_INVITATIONS_MAX_PER_WORKSPACE` an hour per workspace (429 past it)."""
+    `KRONOS_INVITATIONS_MAX_PER_WORKSPACE` an hour per workspace, resends included (429 past it).
+
+    The link is e-mailed (`emailed`: true) when the server sends mail (`KRONOS_SMTP_HOST`); otherwise the
+    answer carries it in `link` for the admin to pass on, and it is never e-mailed nor logged outside
+    development."""
     principal.require_admin()
-    if settings.invitations_max_per_workspace:
-        used = await consume(
-            counter, f"invite:ws:{principal.tenant_id}", settings.invitations_max_per_workspace, HOUR
-        )
-        if used.exceeded:
-            raise used.error(f"Too many invitations from this workspace; try again in {used.reset} seconds.")
+    await _count_invitation(counter, settings, principal.tenant_id)
     created, messages = await invitations.invite(session, settings, principal, body, client)
     send_after_commit(background, mailer, messages)
     return created
+
+
+async def _count_invitation(counter: Attempts, settings: AppSettings, tenant_id: uuid.UUID) -> None:
+    if settings.invitations_max_per_workspace:
+        used = await consume(counter, f"invite:ws:{tenant_id}", settings.invitations_max_per_workspace, HOUR)
+        if used.exceeded:
+            raise used.error(f"Too many invitations from this workspace; try again in {used.reset} seconds.")
+
+
+@router.post(
+    "/invitations/{invitation_id}/resend",
+    tags=["invitations"],
+    responses=responses(
+        Unauthorized,
+        Forbidden,
+        OwnersOnly,
+        UnknownRole,
+        InvitationNotFound,
+        InvitationUsed,
+        SessionRequired,
+        RateLimited,
+    ),
+)
+async def resend_invitation(
+    invitation_id: uuid.UUID,
+    principal: SessionPrincipal,
+    session: DbSession,
+    settings: AppSettings,
+    client: ClientInfo,
+    background: BackgroundTasks,
+    mailer: OutgoingMail,
+    counter: Attempts,
+) -> InvitationSent:
+    """Send a pending or expired invitation again with a new link, valid for the full period; the old link
+    stops working. `emailed` and `link` as when inviting. Admins only; counts toward the hourly limit."""
+    principal.require_admin()
+    await _count_invitation(counter, settings, principal.tenant_id)
+    sent, messages = await invitations.resend(session, settings, principal, invitation_id, client)
+    send_after_commit(background, mailer, messages)
+    return sent
 
 
 @router.get(
