@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kronos.config import MIN_PRODUCTION_SECRET_LENGTH, Settings, SettingsError
 from kronos.kit.db import Database
 from kronos.kit.logging import get_logger
 from kronos.kit.security import generate_password
-from kronos.modules.identity.service import create_workspace_with_owner, has_any_workspace
+from kronos.modules.identity.models import Membership, User
+from kronos.modules.identity.service import OWNER_ROLE, create_workspace_with_owner, has_any_workspace
 
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
 DEFAULT_WORKSPACE_NAME = "My workspace"
@@ -35,7 +38,7 @@ async def ensure_first_workspace(settings: Settings) -> FirstOwner | None:
         async with db.write_session() as session:
             if await has_any_workspace(session):
                 return None
-            email = settings.admin_email or DEFAULT_ADMIN_EMAIL
+            email = owner_email(settings)
             given = settings.admin_password.get_secret_value() if settings.admin_password else None
             password = given or generate_password()
             await create_workspace_with_owner(
@@ -44,6 +47,36 @@ async def ensure_first_workspace(settings: Settings) -> FirstOwner | None:
             return FirstOwner(email, DEFAULT_WORKSPACE_NAME, None if given else password)
     finally:
         await db.dispose()
+
+
+def owner_email(settings: Settings) -> str:
+    """The e-mail of the owner account the first start creates."""
+    return settings.admin_email or DEFAULT_ADMIN_EMAIL
+
+
+async def first_sign_in_email(session: AsyncSession, settings: Settings) -> str | None:
+    """The e-mail of the owner account the first start created, for the sign-in page to name beside the
+    password printed in the terminal; None as soon as anyone has signed in (every sign-in, sign-up and
+    accepted invitation stamps its membership), and always None outside a development, embedded
+    installation, where no one reads a terminal and the sign-in page says nothing about its accounts.
+
+    Public: it tells an anonymous caller an address only while the installation is untouched, and that
+    address is the documented default or the one its operator set; never anything about the password."""
+    if settings.env != "development" or not settings.embedded:
+        return None
+    signed_in = await session.scalar(
+        select(Membership.id).where(Membership.last_signed_in_at.is_not(None)).limit(1)
+    )
+    if signed_in is not None:
+        return None
+    email = owner_email(settings).strip().lower()
+    owner = await session.scalar(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(User.email == email, Membership.role == OWNER_ROLE, Membership.deleted_at.is_(None))
+        .limit(1)
+    )
+    return email if owner is not None else None
 
 
 def with_secret_key(settings: Settings) -> Settings:

@@ -528,6 +528,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/first-sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * First Sign In
+         * @description On a development installation's first start, before anyone has signed in: the e-mail of the owner
+         *     account it created, and whether its password was printed in the server's terminal (not when
+         *     `KRONOS_ADMIN_PASSWORD` chose it). `email` is null otherwise, and always once anyone has signed in.
+         *     Public: the sign-in page shows it; never a password.
+         */
+        get: operations["first_sign_in_api_v1_auth_first_sign_in_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -2006,6 +2029,13 @@ export interface components {
              */
             unique?: boolean | null;
         };
+        /** FirstSignIn */
+        FirstSignIn: {
+            /** Email */
+            email: string | null;
+            /** Password Printed */
+            password_printed: boolean;
+        };
         /** ForgotPassword */
         ForgotPassword: {
             /**
@@ -3064,7 +3094,7 @@ export interface operations {
                 expand?: string | null;
                 /** @description Comma-separated fields to return */
                 fields?: string | null;
-                /** @description JSON filter tree: {field, op, value} / {and|or: [...]} */
+                /** @description JSON filter tree: {field, op, value} / {and|or: [...]}, nested at most 5 levels deep, at most 50 conditions (the <field>[<op>] parameters included) */
                 filter?: string | null;
                 /** @description Records per page */
                 limit?: number;
@@ -5523,6 +5553,44 @@ export interface operations {
             };
             /** @description Too Many Requests (code: rate_limited) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    first_sign_in_api_v1_auth_first_sign_in_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FirstSignIn"];
+                };
+            };
+            /** @description Bad Request (code: malformed_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (code: validation_failed) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -255,7 +255,7 @@ export function refreshTokens(): Promise<boolean> {
 
 /** Routes that take no bearer token (sign-in and the like); a 401 from them is an answer, not an expiry. */
 export function isPublicAuthCall(url: string): boolean {
-  return /\/api\/v1\/auth\/(login|signup|refresh|password\/(forgot|reset))$|\/api\/v1\/invitations\/accept$/.test(
+  return /\/api\/v1\/auth\/(login|signup|refresh|first-sign-in|password\/(forgot|reset))$|\/api\/v1\/invitations\/accept$/.test(
     new URL(url, "http://x").pathname,
   );
 }

@@ -38,6 +38,7 @@ export function fakeApi(...handlers: Handler[]): Request[] {
     const url = new URL(request.url);
     if (url.pathname === "/api/v1/auth/me") return json(ME);
     if (url.pathname === "/api/v1/members") return json([]);
+    if (url.pathname === "/api/v1/auth/first-sign-in") return json({ email: null, password_printed: false });
     throw new Error(`unexpected ${request.method} ${url.pathname}${url.search}`);
   }) as typeof fetch;
   return seen;

@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Request, Response, status
+from pydantic import BaseModel
 
+from kronos import bootstrap
 from kronos.kit.auth import SessionPrincipal, SessionRequired
 from kronos.kit.db import ReadSession, WriteSession
 from kronos.kit.deps import AppSettings, DbSession, ReadDbSession, get_database
@@ -178,6 +180,21 @@ async def login(
         await session.commit()  # the failure's audit record stays; the 401 still goes out
         raise
     return web_session.deliver(request, response, settings, issued)
+
+
+class FirstSignIn(BaseModel):
+    email: str | None
+    password_printed: bool
+
+
+@router.get("/first-sign-in")
+async def first_sign_in(session: AccountReadSession, settings: AppSettings) -> FirstSignIn:
+    """On a development installation's first start, before anyone has signed in: the e-mail of the owner
+    account it created, and whether its password was printed in the server's terminal (not when
+    `KRONOS_ADMIN_PASSWORD` chose it). `email` is null otherwise, and always once anyone has signed in.
+    Public: the sign-in page shows it; never a password."""
+    email = await bootstrap.first_sign_in_email(session, settings)
+    return FirstSignIn(email=email, password_printed=email is not None and settings.admin_password is None)
 
 
 @router.post(

@@ -26,6 +26,28 @@ describe("SignInPage", () => {
     expect(await logins[1]!.json()).toMatchObject({ email: "ada@example.com", otp: "123456" });
   });
 
+  it("on the first start, names the owner account and fills in its e-mail, which typing replaces", async () => {
+    const requests = fakeApi((request) => {
+      if (request.url.endsWith("/api/v1/auth/first-sign-in")) return json({ email: "admin@example.com", password_printed: true });
+      if (request.url.endsWith("/api/v1/auth/login")) return json({ status: 401, code: "invalid_credentials", detail: "Wrong e-mail or password." }, 401);
+      return undefined;
+    });
+    renderApp(<SignInPage />, { signedIn: false, path: "/signin" });
+    expect(await screen.findByRole("note")).toHaveTextContent(
+      "First start: sign in as admin@example.com with the password printed in the terminal where KronosCRM started.",
+    );
+    const email = screen.getByLabelText("E-mail");
+    expect(email).toHaveValue("admin@example.com");
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Password"), "printed-password");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    await screen.findByRole("alert");
+    expect(await requests.find((r) => r.url.endsWith("/auth/login"))!.json()).toMatchObject({ email: "admin@example.com" });
+    await user.clear(email);
+    await user.type(email, "ada@example.com");
+    expect(email).toHaveValue("ada@example.com");
+  });
+
   it("shows the API's message for wrong credentials", async () => {
     fakeApi((request) =>
       request.url.endsWith("/auth/login") ? json({ status: 401, code: "invalid_credentials", detail: "Wrong e-mail or password." }, 401) : undefined,

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { api, call } from "@/api/client";
 import { ApiError } from "@/api/problem";
@@ -13,12 +13,50 @@ export function safeNext(next: string | null): string {
   return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
+type FirstSignIn = { email: string; passwordPrinted: boolean };
+
+/** On a development installation's first start, before anyone has signed in: the owner account the server
+ *  created, whose password it printed in its terminal (null otherwise; the API never says a password).
+ *  Not a query: the signed-out app clears the query cache on mount, which would drop it in flight. */
+function useFirstSignIn(): FirstSignIn | null {
+  const [first, setFirst] = useState<FirstSignIn | null>(null);
+  useEffect(() => {
+    let live = true;
+    call(api.GET("/api/v1/auth/first-sign-in")).then(
+      (data) => {
+        if (live && data.email) setFirst({ email: data.email, passwordPrinted: data.password_printed });
+      },
+      () => {
+        /* only a hint: the form works without it */
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return first;
+}
+
+function FirstSignInNote({ email, passwordPrinted }: { email: string; passwordPrinted: boolean }) {
+  return (
+    <p role="note" className="rounded-md border border-line bg-accent-soft px-3 py-2 text-sm">
+      First start: sign in as <strong className="font-medium">{email}</strong>{" "}
+      {passwordPrinted
+        ? "with the password printed in the terminal where KronosCRM started."
+        : "with the password set in KRONOS_ADMIN_PASSWORD."}
+    </p>
+  );
+}
+
 export default function SignInPage() {
   const { signIn, status } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = safeNext(params.get("next"));
-  const [email, setEmail] = useState("");
+  const first = useFirstSignIn();
+  // null until typed in: the first start's owner e-mail fills the field, and typing replaces it.
+  const [typedEmail, setEmail] = useState<string | null>(null);
+  const email = typedEmail ?? first?.email ?? "";
   const [password, setPassword] = useState("");
   const [otp, setOtp] = useState("");
   const [needsOtp, setNeedsOtp] = useState(false);
@@ -56,6 +94,7 @@ export default function SignInPage() {
     >
       <form onSubmit={form.onSubmit} className="space-y-4" noValidate>
         <FormError message={form.formError} />
+        {first && !needsOtp ? <FirstSignInNote {...first} /> : null}
         {needsOtp ? (
           <TextField
             label="Authentication code"
