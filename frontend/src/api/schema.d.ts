@@ -827,7 +827,11 @@ export interface paths {
         /**
          * Create Invitation
          * @description Invite an e-mail address with a role: it gets a single-use link that expires. Admins only; at most
-         *     `KRONOS_INVITATIONS_MAX_PER_WORKSPACE` an hour per workspace (429 past it).
+         *     `KRONOS_INVITATIONS_MAX_PER_WORKSPACE` an hour per workspace, resends included (429 past it).
+         *
+         *     The link is e-mailed (`emailed`: true) when the server sends mail (`KRONOS_SMTP_HOST`); otherwise the
+         *     answer carries it in `link` for the admin to pass on, and it is never e-mailed nor logged outside
+         *     development.
          */
         post: operations["create_invitation_api_v1_invitations_post"];
         delete?: never;
@@ -851,6 +855,27 @@ export interface paths {
          * @description Withdraw an invitation: its link stops working. Admins only.
          */
         delete: operations["revoke_invitation_api_v1_invitations__invitation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{invitation_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend Invitation
+         * @description Send a pending or expired invitation again with a new link, valid for the full period; the old link
+         *     stops working. `emailed` and `link` as when inviting. Admins only; counts toward the hourly limit.
+         */
+        post: operations["resend_invitation_api_v1_invitations__invitation_id__resend_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2222,6 +2247,48 @@ export interface components {
             /** Role */
             role: string;
         };
+        /**
+         * InvitationSent
+         * @description An invitation just made or sent again, with how its link travels.
+         */
+        InvitationSent: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /**
+             * Emailed
+             * @description True: the link was e-mailed to the invitee. False: this server sends no mail (no SMTP configured), so the link is in `link`, for the admin to pass on.
+             */
+            emailed: boolean;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invited By User Id */
+            invited_by_user_id: string | null;
+            /**
+             * Link
+             * @description The invitation link, only when it was not e-mailed: a secret that lets whoever holds it join the workspace, until it is used, revoked, sent again or expires.
+             */
+            link?: string | null;
+            /** Role */
+            role: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "expired" | "revoked";
+        };
         /** LeadConvert */
         LeadConvert: {
             /**
@@ -2329,6 +2396,11 @@ export interface components {
             /** Actions */
             actions?: ("read" | "create" | "update" | "delete" | "export")[];
             /**
+             * Edit Visibility
+             * @description The records among those it reads that the role may update and delete; null: the same as visibility; a wider one counts as visibility.
+             */
+            edit_visibility?: ("own" | "team" | "all") | null;
+            /**
              * Fields
              * @description Per field: hidden, read or write. Unnamed fields follow the object's actions.
              */
@@ -2337,6 +2409,7 @@ export interface components {
             };
             /**
              * Visibility
+             * @description The records the role reads: own, team or all.
              * @default all
              * @enum {string}
              */
@@ -2393,6 +2466,13 @@ export interface components {
              */
             delete?: boolean;
             /**
+             * Edit Visibility
+             * @description The records among those the caller may update and delete.
+             * @default all
+             * @enum {string}
+             */
+            edit_visibility?: "own" | "team" | "all";
+            /**
              * Export
              * @default false
              */
@@ -2407,6 +2487,13 @@ export interface components {
              * @default false
              */
             update?: boolean;
+            /**
+             * Visibility
+             * @description The records the caller reads: own (theirs), team (theirs and their teams' members') or all. A list shows only these.
+             * @default all
+             * @enum {string}
+             */
+            visibility?: "own" | "team" | "all";
         };
         /** ObjectUpdate */
         ObjectUpdate: {
@@ -6616,7 +6703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Invitation"];
+                    "application/json": components["schemas"]["InvitationSent"];
                 };
             };
             /** @description Bad Request (code: bad_request, malformed_request) */
@@ -6739,6 +6826,91 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity (code: validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests (code: rate_limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend_invitation_api_v1_invitations__invitation_id__resend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
+            /** @description Bad Request (code: malformed_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized (code: unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (code: forbidden, owners_only, session_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found (code: invitation_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone (code: invitation_used) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (code: unknown_role, validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -15,6 +15,7 @@ import { BulkBar } from "./BulkBar";
 import { ColumnChooser } from "./ColumnChooser";
 import { CreateRecordDialog } from "./CreateRecordDialog";
 import { FilterBar } from "./FilterBar";
+import { ListEmptyState } from "./ListEmptyState";
 import { useListState } from "./listState";
 import { RecordTable } from "./RecordTable";
 import { ViewsMenu } from "./ViewsMenu";
@@ -102,11 +103,7 @@ export default function ListPage() {
         </div>
       ) : null}
       {!list.isLoading && rows.length === 0 && !list.error ? (
-        <EmptyState icon={filtered ? "search" : objectIcon(meta.name)} title={filtered ? `No ${meta.label_plural.toLowerCase()} match` : `No ${meta.label_plural.toLowerCase()} yet`}>
-          {filtered ? "Try another search or remove a filter." : canCreate ? (
-            <Button className="mt-3" icon="plus" onClick={() => setCreating(true)}>Create the first {meta.singular}</Button>
-          ) : null}
-        </EmptyState>
+        <ListEmptyState meta={meta} filtered={filtered} canCreate={canCreate} onCreate={() => setCreating(true)} />
       ) : (
         <RecordTable
           meta={meta}

@@ -1,6 +1,9 @@
 /**
  * Members: who is in the workspace with which role; admins change roles, remove members and invite people.
  * Everyone may leave. Only owners hand out or take away ownership (the API says so too: 403 owners_only).
+ * Invitations are e-mailed when the server sends mail; when it does not, the API hands the link to the admin
+ * (`emailed: false`, `link`), shown here once to copy. Pending and expired invitations can be resent (a new
+ * link; the old one stops working) or revoked.
  */
 import { useState } from "react";
 import { useNavigate } from "react-router";
@@ -10,6 +13,7 @@ import { keys } from "@/api/records";
 import { useAuth, useMe } from "@/auth/AuthProvider";
 import { Avatar } from "@/ui/Avatar";
 import { Button } from "@/ui/Button";
+import { Dialog } from "@/ui/Dialog";
 import { ErrorBanner } from "@/ui/ErrorBanner";
 import { FormError, TextField } from "@/ui/Field";
 import { Skeleton } from "@/ui/Skeleton";
@@ -23,11 +27,12 @@ import {
   useRoles,
   useSettingsMutation,
   type Invitation,
+  type InvitationSent,
   type Member,
   type Role,
   useWorkspaceMembers,
 } from "./api";
-import { Badge, Card, ConfirmDialog, SectionHeader, SelectField, formatDate, type Option } from "./components";
+import { Badge, Card, ConfirmDialog, CopyField, SectionHeader, SelectField, formatDate, type Option } from "./components";
 import { useSettingsForm } from "./form";
 
 function roleOptions(roles: Role[] | undefined, isOwner: boolean, current?: string): Option[] {
@@ -172,9 +177,8 @@ function MembersCard() {
   );
 }
 
-function InviteForm({ roles }: { roles: Role[] | undefined }) {
+function InviteForm({ roles, onSent }: { roles: Role[] | undefined; onSent: (sent: InvitationSent, again: boolean) => void }) {
   const me = useMe();
-  const toast = useToast();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState("sales_rep");
   const invite = useSettingsMutation(
@@ -186,7 +190,7 @@ function InviteForm({ roles }: { roles: Role[] | undefined }) {
     async () => {
       const created = await invite.mutateAsync(undefined);
       setEmail("");
-      toast({ kind: "success", message: `Invitation sent to ${created.email}` });
+      onSent(created, false);
     },
     { already_member: "email", unknown_role: "role", owners_only: "role" },
   );
@@ -222,21 +226,73 @@ function InviteForm({ roles }: { roles: Role[] | undefined }) {
   );
 }
 
+/** The link of an invitation the server could not e-mail, to copy and pass on; shown once. */
+function InvitationLinkDialog({ sent, onClose }: { sent: InvitationSent | null; onClose: () => void }) {
+  return (
+    <Dialog
+      open={sent !== null}
+      onClose={onClose}
+      title="Copy the invitation link"
+      footer={
+        <Button variant="primary" onClick={onClose}>
+          Done
+        </Button>
+      }
+    >
+      <p className="mb-3 text-sm">
+        This server does not send e-mail (no mail server is set up), so nothing was sent to {sent?.email}. Copy the
+        link and send it to them yourself. It works once, until {sent ? formatDate(sent.expires_at, true) : ""}, and is
+        shown only now: resend the invitation to get a new one.
+      </p>
+      {sent?.link ? <CopyField label="Invitation link" value={sent.link} /> : null}
+    </Dialog>
+  );
+}
+
 function InvitationsCard() {
   const invitations = useInvitations(true);
   const roles = useRoles();
   const toast = useToast();
   const [revoking, setRevoking] = useState<Invitation | null>(null);
+  const [shared, setShared] = useState<InvitationSent | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const resend = useSettingsMutation(
+    (invitation: Invitation) =>
+      call(api.POST("/api/v1/invitations/{invitation_id}/resend", { params: { path: { invitation_id: invitation.id } } })),
+    [settingsKeys.invitations],
+  );
+  const onSent = (sent: InvitationSent, again: boolean) => {
+    if (sent.emailed) {
+      toast({ kind: "success", message: again ? `Invitation sent again to ${sent.email}` : `Invitation sent to ${sent.email}` });
+      return;
+    }
+    toast({ kind: "info", message: `Not e-mailed: copy the invitation link for ${sent.email}` });
+    setShared(sent);
+  };
+  const onResend = async (invitation: Invitation) => {
+    setError(null);
+    try {
+      onSent(await resend.mutateAsync(invitation), true);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  };
   const revoke = useSettingsMutation(
     (invitation: Invitation) =>
       call(api.DELETE("/api/v1/invitations/{invitation_id}", { params: { path: { invitation_id: invitation.id } } })),
     [settingsKeys.invitations],
   );
-  const pending = invitations.data?.filter((i) => i.status === "pending") ?? [];
+  const pending = invitations.data?.filter((i) => i.status === "pending" || i.status === "expired") ?? [];
   return (
-    <Card title="Invitations" description="An invitation is a single-use link sent by e-mail; it expires.">
-      <InviteForm roles={roles.data} />
+    <Card title="Invitations" description="An invitation is a single-use link that expires; it is e-mailed when this server sends mail.">
+      <InviteForm roles={roles.data} onSent={onSent} />
+      <InvitationLinkDialog sent={shared} onClose={() => setShared(null)} />
       <h3 className="mt-6 mb-1 text-sm font-medium">Pending</h3>
+      {error ? (
+        <p role="alert" className="text-xs text-danger">
+          {error}
+        </p>
+      ) : null}
       {invitations.error ? <ErrorBanner error={invitations.error} onRetry={() => invitations.refetch()} /> : null}
       {invitations.isLoading ? <RowsSkeleton rows={2} /> : null}
       {invitations.data && pending.length === 0 ? <p className="py-3 text-sm text-muted">No pending invitations.</p> : null}
@@ -245,10 +301,20 @@ function InvitationsCard() {
           <li key={invitation.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="invitation">
             <div className="min-w-0 flex-1">
               <p className="truncate text-sm font-medium">{invitation.email}</p>
-              <p className="text-xs text-muted">
-                {roleLabel(invitation.role, roles.data)} · expires {formatDate(invitation.expires_at, true)}
+              <p className="flex items-center gap-2 text-xs text-muted">
+                {roleLabel(invitation.role, roles.data)} ·{" "}
+                {invitation.status === "expired" ? <Badge>Expired</Badge> : `expires ${formatDate(invitation.expires_at, true)}`}
               </p>
             </div>
+            <Button
+              size="sm"
+              variant="ghost"
+              disabled={resend.isPending}
+              onClick={() => void onResend(invitation)}
+              aria-label={`Resend invitation to ${invitation.email}`}
+            >
+              Resend
+            </Button>
             <Button size="sm" variant="ghost" onClick={() => setRevoking(invitation)} aria-label={`Revoke invitation for ${invitation.email}`}>
               Revoke
             </Button>
@@ -266,7 +332,7 @@ function InvitationsCard() {
           toast({ kind: "success", message: `Invitation for ${revoking.email} revoked` });
         }}
       >
-        The link sent to {revoking?.email} will stop working.
+        The invitation link for {revoking?.email} will stop working.
       </ConfirmDialog>
     </Card>
   );

@@ -1,6 +1,6 @@
 /**
  * A role's permissions as a table: one row per object (the "*" default first), a checkbox per action, the
- * record visibility, and per-field rules in an expandable row. Objects that follow the default are marked;
+ * record visibility (which records it reads), the edit visibility (which of those it may change), and per-field rules in an expandable row. Objects that follow the default are marked;
  * changing one gives it an entry of its own (see permissions.ts), "Use default" removes it.
  */
 import { Fragment, useState, type Dispatch } from "react";
@@ -13,6 +13,8 @@ import {
   ACTIONS,
   DEFAULT_OBJECT,
   VISIBILITIES,
+  editVisibilities,
+  editVisibility,
   effectiveGrant,
   fieldRuleCounts,
   hasOwnEntry,
@@ -26,6 +28,7 @@ import {
 
 const ACTION_LABELS = { read: "Read", create: "Create", update: "Update", delete: "Delete", export: "Export" } as const;
 const VISIBILITY_LABELS: Record<Visibility, string> = { own: "Own records", team: "Their teams'", all: "All records" };
+const EDIT_LABELS: Record<Visibility, string> = { own: "Their own", team: "Their teams'", all: "All they see" };
 const ACCESS_LABELS: Record<FieldAccess, string> = { hidden: "Hidden", read: "Read-only", write: "Editable" };
 
 interface Row {
@@ -113,7 +116,7 @@ export function PermissionMatrix({
   ];
   return (
     <div className="-mx-4 overflow-x-auto sm:mx-0">
-      <table className="w-full min-w-[720px] text-sm">
+      <table className="w-full min-w-[860px] text-sm">
         <thead>
           <tr className="border-b border-line text-left text-xs text-muted">
             <th scope="col" className="py-2 pr-3 pl-4 font-medium sm:pl-0">
@@ -125,7 +128,10 @@ export function PermissionMatrix({
               </th>
             ))}
             <th scope="col" className="px-2 py-2 font-medium">
-              Records
+              Reads
+            </th>
+            <th scope="col" className="px-2 py-2 font-medium">
+              Changes
             </th>
             <th scope="col" className="px-2 py-2 font-medium">
               <span className="sr-only">Fields and reset</span>
@@ -173,6 +179,21 @@ export function PermissionMatrix({
                       ))}
                     </select>
                   </td>
+                  <td className="px-2 py-2">
+                    <select
+                      aria-label={`Records of ${row.label} this role may change`}
+                      className="k-input h-8 w-36"
+                      value={editVisibility(grant)}
+                      disabled={readOnly || !(grant.actions.includes("update") || grant.actions.includes("delete"))}
+                      onChange={(e) => dispatch({ type: "setEditVisibility", object: row.name, visibility: e.target.value as Visibility })}
+                    >
+                      {editVisibilities(grant.visibility).map((v) => (
+                        <option key={v} value={v}>
+                          {EDIT_LABELS[v]}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
                   <td className="px-2 py-2 whitespace-nowrap">
                     {row.object ? (
                       <Button
@@ -195,7 +216,7 @@ export function PermissionMatrix({
                 </tr>
                 {expanded && row.object ? (
                   <tr className="border-b border-line bg-subtle">
-                    <td colSpan={ACTIONS.length + 3} className="px-4 py-3">
+                    <td colSpan={ACTIONS.length + 4} className="px-4 py-3">
                       <FieldRules row={{ ...row, object: row.object }} perms={perms} dispatch={dispatch} readOnly={readOnly} />
                     </td>
                   </tr>

@@ -21,7 +21,7 @@ import { useSettingsForm } from "./form";
 import { PermissionMatrix } from "./PermissionMatrix";
 import { canonical, fromApi, permissionsReducer, type Permissions } from "./permissions";
 
-const NEW_ROLE: Permissions = { is_admin: false, objects: { "*": { actions: ["read"], visibility: "all", fields: {} } } };
+const NEW_ROLE: Permissions = { is_admin: false, objects: { "*": { actions: ["read"], visibility: "all", edit_visibility: null, fields: {} } } };
 const FIELDS = ["key", "name", "description", "permissions"];
 
 /** "Field sales (EMEA)" -> "field_sales_emea": a valid key (a letter, then letters, digits, underscores). */

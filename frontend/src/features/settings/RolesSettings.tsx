@@ -15,7 +15,7 @@ export function RolesSettings() {
     <>
       <SectionHeader
         title="Roles"
-        description="What members may do: per object actions, which records they see, hidden and read-only fields."
+        description="What members may do: per object actions, which records they see and which of those they change, hidden and read-only fields."
         actions={
           isAdmin ? (
             <Link

@@ -11,6 +11,7 @@ import { useMe } from "@/auth/AuthProvider";
 
 export type Member = Schemas["Member"];
 export type Invitation = Schemas["Invitation"];
+export type InvitationSent = Schemas["InvitationSent"];
 export type Role = Schemas["Role"];
 export type Team = Schemas["Team"];
 export type ApiKey = Schemas["ApiKey"];

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   canonical,
   effectiveFieldAccess,
+  editVisibility,
+  editVisibilities,
   effectiveGrant,
   fromApi,
   hasOwnEntry,
@@ -27,14 +29,14 @@ describe("role permission editor state", () => {
     expect(salesRep.objects.contacts!.actions).toEqual(["read", "create", "update", "delete"]);
     expect(fromApi({ objects: { deals: {} } })).toEqual({
       is_admin: false,
-      objects: { deals: { actions: [], visibility: "all", fields: {} } },
+      objects: { deals: { actions: [], visibility: "all", edit_visibility: null, fields: {} } },
     });
   });
 
   it("editing an object that follows the default copies the default into its own entry first", () => {
     expect(hasOwnEntry(salesRep, "companies")).toBe(false);
     const next = apply(salesRep, { type: "toggleAction", object: "companies", action: "update" });
-    expect(next.objects.companies).toEqual({ actions: ["read", "update"], visibility: "all", fields: {} });
+    expect(next.objects.companies).toEqual({ actions: ["read", "update"], visibility: "all", edit_visibility: null, fields: {} });
     // The default itself and the previous state are untouched.
     expect(next.objects["*"]!.actions).toEqual(["read"]);
     expect(salesRep.objects.companies).toBeUndefined();
@@ -84,5 +86,28 @@ describe("role permission editor state", () => {
     const admin = apply(salesRep, { type: "setAdmin", value: true });
     expect(admin.is_admin).toBe(true);
     expect(canonical(admin)).not.toBe(canonical(salesRep));
+  });
+
+  it("keeps an edit visibility within the reads, and stores the same as the reads as null", () => {
+    const wide = apply(salesRep, { type: "setVisibility", object: "contacts", visibility: "all" });
+    const rep = apply(wide, { type: "setEditVisibility", object: "contacts", visibility: "own" });
+    expect(rep.objects.contacts!.edit_visibility).toBe("own");
+    expect(editVisibility(rep.objects.contacts!)).toBe("own");
+    expect(editVisibilities("team")).toEqual(["own", "team"]);
+    expect(canonical(rep)).not.toBe(canonical(wide));
+    // Back to the reads' own value: null, so the role follows its record visibility again.
+    const same = apply(rep, { type: "setEditVisibility", object: "contacts", visibility: "all" });
+    expect(same.objects.contacts!.edit_visibility).toBeNull();
+    // Narrowing the reads below the edit visibility takes the edit visibility along.
+    const team = apply(rep, { type: "setEditVisibility", object: "contacts", visibility: "team" }, { type: "setVisibility", object: "contacts", visibility: "own" });
+    expect(team.objects.contacts!.edit_visibility).toBeNull();
+    expect(editVisibility({ actions: ["read"], visibility: "own", edit_visibility: "all", fields: {} })).toBe("own");
+    // Editing an object that follows the default copies the default's edit visibility too.
+    const copied = apply(fromApi({ objects: { "*": { actions: ["read", "update"], visibility: "all", edit_visibility: "own" } } }), {
+      type: "toggleAction",
+      object: "deals",
+      action: "delete",
+    });
+    expect(copied.objects.deals!.edit_visibility).toBe("own");
   });
 });

@@ -2,7 +2,9 @@
  * The role editor's state: a role's permissions as the API holds them, and the edits the screen makes.
  *
  * The model (kronos/modules/access/permissions.py): per object, actions (read, create, update, delete,
- * export), a record visibility (own, team, all) and per-field access (hidden, read, write). The entry "*" is
+ * export), a record visibility (own, team, all: the records the role reads), an edit visibility (the records
+ * among those it may update and delete; null is the record visibility, and it is never wider) and per-field
+ * access (hidden, read, write). The entry "*" is
  * the default for every object without an entry of its own, and an object's own entry *replaces* "*" as a
  * whole. So editing an object that follows the default first copies the default into an entry of its own,
  * and "reset" removes the entry again. Pure functions, so the rules are tested without a screen.
@@ -20,6 +22,7 @@ export const DEFAULT_OBJECT = "*";
 export interface Grant {
   actions: Action[];
   visibility: Visibility;
+  edit_visibility: Visibility | null;
   fields: Record<string, FieldAccess>;
 }
 
@@ -28,7 +31,19 @@ export interface Permissions {
   objects: Record<string, Grant>;
 }
 
-const NO_GRANT: Grant = { actions: [], visibility: "all", fields: {} };
+const NO_GRANT: Grant = { actions: [], visibility: "all", edit_visibility: null, fields: {} };
+const RANK: Record<Visibility, number> = { own: 0, team: 1, all: 2 };
+
+/** The records the grant lets its holder change: its edit visibility, never wider than what it reads. */
+export function editVisibility(grant: Grant): Visibility {
+  const edit = grant.edit_visibility ?? grant.visibility;
+  return RANK[edit] <= RANK[grant.visibility] ? edit : grant.visibility;
+}
+
+/** The visibilities an edit visibility may take under `visibility`: it and the narrower ones. */
+export function editVisibilities(visibility: Visibility): Visibility[] {
+  return VISIBILITIES.filter((v) => RANK[v] <= RANK[visibility]);
+}
 
 /** The API's shape (every key optional) made complete, actions in canonical order. */
 export function fromApi(value: Schemas["RolePermissions"] | undefined): Permissions {
@@ -37,6 +52,7 @@ export function fromApi(value: Schemas["RolePermissions"] | undefined): Permissi
     objects[name] = {
       actions: ACTIONS.filter((a) => grant.actions?.includes(a)),
       visibility: grant.visibility ?? "all",
+      edit_visibility: grant.edit_visibility ?? null,
       fields: { ...(grant.fields ?? {}) },
     };
   }
@@ -72,6 +88,7 @@ export function effectiveFieldAccess(grant: Grant, field: string): FieldAccess {
 export type PermissionEdit =
   | { type: "toggleAction"; object: string; action: Action }
   | { type: "setVisibility"; object: string; visibility: Visibility }
+  | { type: "setEditVisibility"; object: string; visibility: Visibility }
   | { type: "setField"; object: string; field: string; access: FieldAccess | null }
   | { type: "resetObject"; object: string }
   | { type: "setAdmin"; value: boolean }
@@ -79,7 +96,7 @@ export type PermissionEdit =
 
 function withGrant(perms: Permissions, object: string, change: (grant: Grant) => Grant): Permissions {
   const current = effectiveGrant(perms, object);
-  const copy: Grant = { actions: [...current.actions], visibility: current.visibility, fields: { ...current.fields } };
+  const copy: Grant = { ...current, actions: [...current.actions], fields: { ...current.fields } };
   return { ...perms, objects: { ...perms.objects, [object]: change(copy) } };
 }
 
@@ -100,7 +117,18 @@ export function permissionsReducer(perms: Permissions, edit: PermissionEdit): Pe
     case "toggleAction":
       return withGrant(perms, edit.object, (grant) => toggle(grant, edit.action));
     case "setVisibility":
-      return withGrant(perms, edit.object, (grant) => ({ ...grant, visibility: edit.visibility }));
+      // An edit visibility left wider than the new reads would mean nothing: it follows them down.
+      return withGrant(perms, edit.object, (grant) => {
+        const next = { ...grant, visibility: edit.visibility };
+        const kept = grant.edit_visibility !== null && RANK[grant.edit_visibility] < RANK[edit.visibility];
+        return { ...next, edit_visibility: kept ? grant.edit_visibility : null };
+      });
+    case "setEditVisibility":
+      // The same as the reads is stored as null ("follows the record visibility").
+      return withGrant(perms, edit.object, (grant) => ({
+        ...grant,
+        edit_visibility: edit.visibility === grant.visibility ? null : edit.visibility,
+      }));
     case "setField":
       return withGrant(perms, edit.object, (grant) => {
         const fields = { ...grant.fields };
@@ -130,7 +158,7 @@ export function canonical(perms: Permissions): string {
       const fields = Object.keys(grant.fields)
         .sort()
         .map((f) => [f, grant.fields[f]]);
-      return [name, ACTIONS.filter((a) => grant.actions.includes(a)), grant.visibility, fields];
+      return [name, ACTIONS.filter((a) => grant.actions.includes(a)), grant.visibility, grant.edit_visibility, fields];
     });
   return JSON.stringify([perms.is_admin, objects]);
 }
