@@ -221,18 +221,24 @@ export function BoardColumnView({ column }: { column: BoardColumn }) {
           />
         ) : null}
       </header>
-      <div className="min-h-24 flex-1 space-y-2 overflow-y-auto px-2 pb-2" role="list" aria-label={`${column.title} cards`} aria-busy={list.isLoading}>
+      {/* Only the cards are the list (an empty column has no list: a list needs items); the error, skeletons,
+          empty hint and "load more" sit beside it. */}
+      <div className="min-h-24 flex-1 space-y-2 overflow-y-auto px-2 pb-2" aria-busy={list.isLoading}>
         {list.error ? <ErrorBanner error={list.error} onRetry={() => void list.refetch()} /> : null}
         {list.isLoading ? Array.from({ length: 3 }, (_, i) => <CardSkeleton key={i} />) : null}
-        {cards.map((card) => (
-          <DraggableCard key={card.id} card={card} column={column}>
-            {board.renderCard(card, {
-              column,
-              since: board.sinceOverrides[card.id] ?? since[card.id],
-              saving: board.saving.has(card.id),
-            })}
-          </DraggableCard>
-        ))}
+        {cards.length > 0 ? (
+          <div className="space-y-2" role="list" aria-label={`${column.title} cards`}>
+            {cards.map((card) => (
+              <DraggableCard key={card.id} card={card} column={column}>
+                {board.renderCard(card, {
+                  column,
+                  since: board.sinceOverrides[card.id] ?? since[card.id],
+                  saving: board.saving.has(card.id),
+                })}
+              </DraggableCard>
+            ))}
+          </div>
+        ) : null}
         {!list.isLoading && !list.error && cards.length === 0 ? (
           <p className="rounded-lg border border-dashed border-line px-3 py-6 text-center text-xs text-faint">
             {closed ? "Drop a card here to convert it" : board.canMove ? "Drop cards here" : "Nothing here"}

@@ -103,7 +103,7 @@ export default function DealsBoardPage() {
     <BoardHeader title="Deals board" listPath="/deals">
       {pipelines.data && pipelines.data.length > 0 ? (
         <label className="flex min-w-0 items-center gap-1.5 text-xs text-muted">
-          <span className="hidden sm:inline">Pipeline</span>
+          <span className="sr-only sm:not-sr-only">Pipeline</span>
           <select
             aria-label="Pipeline"
             className="k-input h-8 max-w-44 min-w-0 sm:max-w-56"
@@ -122,7 +122,7 @@ export default function DealsBoardPage() {
       ) : null}
       {canCreate ? (
         <Button variant="primary" icon="plus" onClick={() => setCreating({ column: columns.find((c) => c.tone === "open") ?? null })} aria-label="New deal">
-          <span className="hidden sm:inline">New deal</span>
+          <span className="sr-only sm:not-sr-only">New deal</span>
         </Button>
       ) : null}
     </BoardHeader>

@@ -89,7 +89,7 @@ export default function LeadsBoardPage() {
       <BoardHeader title="Leads board" listPath="/leads">
         {canCreate ? (
           <Button variant="primary" icon="plus" onClick={() => setCreating(columns[0] ?? null)} aria-label="New lead">
-            <span className="hidden sm:inline">New lead</span>
+            <span className="sr-only sm:not-sr-only">New lead</span>
           </Button>
         ) : null}
       </BoardHeader>

@@ -36,7 +36,7 @@ export function RecordBoardActions({ meta, record }: { meta: ObjectMeta; record:
         className="inline-flex h-7 items-center gap-1.5 rounded-md px-2 text-xs font-medium text-muted hover:bg-hover hover:text-fg"
       >
         <Icon name="columns" size={14} />
-        <span className="hidden sm:inline">View on board</span>
+        <span className="sr-only sm:not-sr-only">View on board</span>
       </Link>
       {canConvert ? (
         <Button size="sm" variant="primary" icon="check" onClick={() => setConverting(true)}>

@@ -25,7 +25,7 @@ export function AsOfPicker({ value, onChange, createdAt }: { value: string | nul
       align="end"
       trigger={({ toggle }) => (
         <Button size="sm" icon="clock" onClick={toggle} variant={value ? "primary" : "secondary"}>
-          <span className="hidden sm:inline">View as of…</span>
+          <span className="sr-only sm:not-sr-only">View as of…</span>
         </Button>
       )}
       className="w-72"

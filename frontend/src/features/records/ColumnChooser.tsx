@@ -20,7 +20,7 @@ export function ColumnChooser({ meta, columns, onChange }: { meta: ObjectMeta; c
       align="end"
       trigger={({ toggle }) => (
         <Button size="sm" variant="ghost" icon="columns" onClick={toggle}>
-          <span className="hidden sm:inline">Columns</span>
+          <span className="sr-only sm:not-sr-only">Columns</span>
         </Button>
       )}
       className="w-64"

@@ -52,14 +52,14 @@ function FieldRow({ meta, record, field, readOnly, onHistory }: { meta: ObjectMe
       {editing ? (
         <InlineEdit object={meta.name} record={record} field={field} onDone={() => setEditing(false)} />
       ) : writable ? (
-        <button
-          type="button"
-          aria-label={`Edit ${field.label}`}
-          onClick={() => setEditing(true)}
-          className="flex min-h-[30px] min-w-0 items-center rounded-md px-2 text-left text-sm hover:bg-hover"
-        >
-          <FieldValue field={field} value={value} empty="Empty" />
-        </button>
+        // The edit button lies under the value, not around it: a value can hold links (a relation's records),
+        // and a link inside a button is out of reach for keyboards and screen readers.
+        <div className="relative flex min-h-[30px] min-w-0 items-center rounded-md px-2 text-sm hover:bg-hover">
+          <button type="button" aria-label={`Edit ${field.label}`} onClick={() => setEditing(true)} className="absolute inset-0 cursor-text rounded-md" />
+          <span className="pointer-events-none relative min-w-0 [&_a]:pointer-events-auto">
+            <FieldValue field={field} value={value} empty="Empty" />
+          </span>
+        </div>
       ) : (
         <div className="flex min-h-[30px] min-w-0 items-center px-2 text-sm" aria-label={field.label}>
           <FieldValue field={field} value={value} empty="—" />
@@ -154,7 +154,7 @@ export default function RecordPage() {
       <header className="flex h-12 shrink-0 items-center gap-2 border-b border-line bg-surface px-3 sm:px-4">
         <Link to={`/${meta.name}`} className="flex items-center gap-1.5 rounded px-1 text-sm text-muted hover:text-fg">
           <Icon name={objectIcon(meta.name)} size={15} />
-          <span className="hidden sm:inline">{meta.label_plural}</span>
+          <span className="sr-only sm:not-sr-only">{meta.label_plural}</span>
         </Link>
         <Icon name="chevronRight" size={13} className="text-faint" />
         <h1 className="min-w-0 truncate text-sm font-semibold">{title}</h1>
@@ -163,7 +163,7 @@ export default function RecordPage() {
           {data && !asOf ? <RecordBoardActions meta={meta} record={data} /> : null}
           {canCreateTasks && !asOf && data && meta.name !== "activities" ? (
             <Button size="sm" icon="plus" onClick={() => setAddingTask(true)} aria-label="Add task" title={`Add a task linked to this ${meta.singular}`}>
-              <span className="hidden sm:inline">Add task</span>
+              <span className="sr-only sm:not-sr-only">Add task</span>
             </Button>
           ) : null}
           {canDelete ? <Button size="sm" variant="ghost" icon="trash" aria-label={`Delete ${meta.singular}`} onClick={() => setConfirmDelete(true)} /> : null}
