@@ -11,12 +11,14 @@ import { ErrorBanner } from "@/ui/ErrorBanner";
 import { Icon, objectIcon } from "@/ui/Icon";
 import { SearchInput } from "@/ui/SearchInput";
 import { Skeleton, SkeletonRows } from "@/ui/Skeleton";
+import { NARROW, useMediaQuery } from "@/ui/useMediaQuery";
 import { BulkBar } from "./BulkBar";
 import { ColumnChooser } from "./ColumnChooser";
 import { CreateRecordDialog } from "./CreateRecordDialog";
 import { FilterBar } from "./FilterBar";
 import { ListEmptyState } from "./ListEmptyState";
 import { useListState } from "./listState";
+import { RecordCards } from "./RecordCards";
 import { RecordTable } from "./RecordTable";
 import { ViewsMenu } from "./ViewsMenu";
 
@@ -44,6 +46,7 @@ export default function ListPage() {
   const rows = useMemo<RecordData[]>(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const selected = rows.filter((r) => selection[r.id]);
   const canCreate = meta ? can(meta, "create") : false;
+  const narrow = useMediaQuery(NARROW);
 
   useEffect(() => setSelection({}), [object]);
   useShortcuts({ n: () => canCreate && setCreating(true) }, Boolean(meta));
@@ -66,6 +69,8 @@ export default function ListPage() {
   return (
     <div className="flex h-full flex-col bg-surface">
       <header className="flex h-12 shrink-0 items-center gap-2 border-b border-line px-3 sm:px-4">
+        {/* The views menu shows which view is open; the page's heading is the object (for screen readers). */}
+        <h1 className="sr-only">{meta.label_plural}</h1>
         <Icon name={objectIcon(meta.name)} size={16} className="shrink-0 text-muted" />
         <ViewsMenu
           meta={meta}
@@ -79,7 +84,7 @@ export default function ListPage() {
         <div className="ml-auto flex items-center gap-2">
           {canCreate ? (
             <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-              <span className="hidden sm:inline">New {meta.singular}</span>
+              <span className="sr-only sm:not-sr-only">New {meta.singular}</span>
             </Button>
           ) : null}
         </div>
@@ -90,7 +95,7 @@ export default function ListPage() {
         <div className="ml-auto flex items-center gap-1">
           {state.sort ? (
             <Button size="sm" variant="ghost" icon="x" onClick={() => state.setSort("")}>
-              <span className="hidden sm:inline">Clear sort</span>
+              <span className="sr-only sm:not-sr-only">Clear sort</span>
             </Button>
           ) : null}
           <ColumnChooser meta={meta} columns={state.columns} onChange={state.setColumns} />
@@ -104,6 +109,16 @@ export default function ListPage() {
       ) : null}
       {!list.isLoading && rows.length === 0 && !list.error ? (
         <ListEmptyState meta={meta} filtered={filtered} canCreate={canCreate} onCreate={() => setCreating(true)} />
+      ) : narrow ? (
+        <RecordCards
+          meta={meta}
+          rows={rows}
+          columns={state.columns}
+          hasNextPage={Boolean(list.hasNextPage)}
+          isFetchingNextPage={list.isFetchingNextPage}
+          fetchNextPage={() => void list.fetchNextPage()}
+          loading={list.isLoading}
+        />
       ) : (
         <RecordTable
           meta={meta}

@@ -11,11 +11,14 @@ export function useCanCreateTasks(): boolean {
   return taskPermissions(meta).create;
 }
 
-/** The top bar's "New task": the same dialog as the `t` shortcut, from any screen. */
+/**
+ * The top bar's "New task": the same dialog as the `t` shortcut, from any screen. Its words show on phones too,
+ * so it is not a second bare "+" next to a list's "New ..." button.
+ */
 export function NewTaskButton({ onClick }: { onClick: () => void }) {
   return (
     <Button size="sm" icon="plus" onClick={onClick} aria-label="New task" title="New task (t)" aria-keyshortcuts="t">
-      <span className="hidden sm:inline">New task</span>
+      <span>New task</span>
       <span className="hidden sm:inline-flex">
         <Kbd>t</Kbd>
       </span>
