@@ -70,7 +70,8 @@ async def test_a_chosen_password_is_not_said_to_be_printed(database_url: str, tm
     try:
         assert await ensure_first_workspace(chosen) is not None
         async with _client(chosen) as client:
-            assert (await client.get(HINT)).json() == {"email": "boss@acme.example", "password_printed": False}
+            hint = (await client.get(HINT)).json()
+            assert hint == {"email": "boss@acme.example", "password_printed": False}
     finally:
         await empty_all_tables(chosen)
 

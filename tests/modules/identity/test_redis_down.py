@@ -1,5 +1,6 @@
-"""Redis down: what it counts (the sign-in lock-out, rate limits of public routes) answers a clear 503 rather
-than letting guessing through; the API rate limit lets requests through uncounted; the rest keeps answering."""
+"""Redis down: what it counts (the sign-in lock-out, rate limits of public routes) answers a clear 503
+rather than letting guessing through; the API rate limit lets requests through uncounted; the rest keeps
+answering."""
 
 from __future__ import annotations
 
