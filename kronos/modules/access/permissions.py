@@ -261,8 +261,9 @@ BUILT_IN_ROLES: Final[Mapping[str, BuiltInRole]] = MappingProxyType(
             BuiltInRole(
                 "sales_manager",
                 "Sales Manager",
-                "Reads every record. Creates sales records (companies, contacts, leads, deals, activities); "
-                "changes, deletes and exports their own and their teams' members'; manages pipelines.",
+                "Reads every record and exports sales records. Creates sales records (companies, contacts, "
+                "leads, deals, activities); changes and deletes their own and their teams' members'; manages "
+                "pipelines.",
                 _role(
                     {
                         WILDCARD: _grant(_READ),
@@ -300,8 +301,9 @@ BUILT_IN_ROLES: Final[Mapping[str, BuiltInRole]] = MappingProxyType(
             BuiltInRole(
                 "marketing",
                 "Marketing",
-                "Runs leads and campaigns (all of them); reads, changes and exports contacts and companies "
-                "but cannot create, delete or reassign them; logs activities. No deals.",
+                "Runs leads and campaigns (all of them); reads, changes and exports contacts and "
+                "companies but cannot create, delete or reassign them; logs activities. Nothing else (no "
+                "deals, tickets or pipelines).",
                 _role(
                     {
                         "leads": _grant(_ALL),
