@@ -34,11 +34,23 @@ test("an invited sales rep sees the team's contacts and can change only their ow
   await expect(page.getByRole("row").filter({ hasText: name })).toBeVisible();
   await expect(page.getByTestId("role-narrowing")).toHaveCount(0);
 
-  // The server refuses a change to someone else's contact, and says why.
+  // Someone else's contact opens read-only, saying why; the server refuses a change to it too.
+  await page.goto(`/contacts/${id}`);
+  await expect(page.getByTestId("record-title")).toContainText(name);
+  await expect(page.getByTestId("record-read-only")).toHaveText("Your role lets you read this contact but change only your own contacts.");
+  await expect(page.getByRole("button", { name: "Delete contact" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /^Edit / })).toHaveCount(0);
   const token = await apiToken(request, rep, PASSWORD);
   const refused = await request.patch(`/api/v1/contacts/${id}`, { headers: { authorization: `Bearer ${token}` }, data: { first_name: "Rita" } });
   expect(refused.status()).toBe(403);
   expect(((await refused.json()) as { code: string }).code).toBe("record_read_only");
+
+  // Their own contact is theirs to change.
+  const mine = await request.post("/api/v1/contacts", { headers: { authorization: `Bearer ${token}` }, data: { last_name: unique("Mine") } });
+  expect(mine.status(), await mine.text()).toBe(201);
+  await page.goto(`/contacts/${((await mine.json()) as { id: string }).id}`);
+  await expect(page.getByRole("button", { name: "Delete contact" })).toBeVisible();
+  await expect(page.getByTestId("record-read-only")).toHaveCount(0);
 
   // The roles page says what the role does, reads and changes.
   await page.goto("/settings/roles");

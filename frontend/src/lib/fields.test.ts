@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldMeta, ObjectMeta } from "./types";
-import { defaultColumns, formatValue, isListField, operatorsFor, recordTitle, searchableFields } from "./fields";
+import { canChange, defaultColumns, formatValue, isListField, operatorsFor, recordTitle, searchableFields } from "./fields";
 import { fromDraft, toDraft } from "@/features/records/FieldEditor";
 
 function field(name: string, type: FieldMeta["type"], extra: Partial<FieldMeta> = {}): FieldMeta {
@@ -62,5 +62,24 @@ describe("fields", () => {
     const due = field("due_at", "datetime");
     const iso = fromDraft(due, toDraft(due, "2026-05-01T10:30:00.000000Z")) as string;
     expect(new Date(iso).toISOString()).toBe("2026-05-01T10:30:00.000Z");
+  });
+});
+
+describe("canChange", () => {
+  const perms = { read: true, create: true, update: true, delete: false, export: false, customize: false };
+  const own: ObjectMeta = { ...contacts, permissions: { ...perms, visibility: "all", edit_visibility: "own" } };
+  const mine = { id: "r1", version: 1, owner_id: "u1" };
+  const theirs = { id: "r2", version: 1, owner_id: "u2" };
+
+  it("lets a role that changes only its own records change the caller's records, not others'", () => {
+    expect(canChange(own, mine, "update", "u1")).toBe(true);
+    expect(canChange(own, theirs, "update", "u1")).toBe(false);
+    expect(canChange(own, mine, "delete", "u1")).toBe(false); // the object's action still rules
+  });
+
+  it("leaves team edit visibility and unprojected owners to the server", () => {
+    const team: ObjectMeta = { ...contacts, permissions: { ...perms, visibility: "all", edit_visibility: "team" } };
+    expect(canChange(team, theirs, "update", "u1")).toBe(true);
+    expect(canChange(own, { id: "r3", version: 1 }, "update", "u1")).toBe(true);
   });
 });

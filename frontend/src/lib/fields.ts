@@ -35,6 +35,19 @@ export function can(meta: ObjectMeta, action: ObjectAction): boolean {
   return action === "read" || meta.fields.some(isEditable);
 }
 
+/**
+ * Whether the caller may update or delete this record: the object's action, and the record within their role's
+ * edit visibility (metadata's `permissions.edit_visibility`). "own" is decided here from the record's owner;
+ * "team" needs the caller's teams, which the client does not hold, so there the server decides (403
+ * record_read_only) and the screen offers the change.
+ */
+export function canChange(meta: ObjectMeta, record: RecordData, action: "update" | "delete", userId: string): boolean {
+  if (!can(meta, action)) return false;
+  if (meta.permissions?.edit_visibility !== "own") return true;
+  const owner = record.owner_id;
+  return owner === undefined || owner === userId;
+}
+
 export function isBookkeeping(field: FieldMeta): boolean {
   return BOOKKEEPING.has(field.name);
 }

@@ -2,7 +2,8 @@ import { useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, errorMessage } from "@/api/problem";
 import { useDeleteRecord, useObjectMeta, useRecord } from "@/api/records";
-import { can, formatDateTime, isBookkeeping, isEditable, recordTitle } from "@/lib/fields";
+import { useMe } from "@/auth/AuthProvider";
+import { can, canChange, formatDateTime, isBookkeeping, isEditable, recordTitle } from "@/lib/fields";
 import type { FieldMeta, ObjectMeta, RecordData } from "@/lib/types";
 import { Avatar } from "@/ui/Avatar";
 import { Button } from "@/ui/Button";
@@ -116,6 +117,7 @@ export default function RecordPage() {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [addingTask, setAddingTask] = useState(false);
   const canCreateTasks = useCanCreateTasks();
+  const me = useMe();
   const setAsOf = (value: string | null) =>
     setParams(
       (current) => {
@@ -147,7 +149,10 @@ export default function RecordPage() {
   }
   const data = notThen ? undefined : record.data;
   const title = data ? recordTitle(meta, data) : meta.singular;
-  const canDelete = can(meta, "delete") && !asOf;
+  const canDelete = data !== undefined && canChange(meta, data, "delete", me.user.id) && !asOf;
+  const canUpdate = data !== undefined && canChange(meta, data, "update", me.user.id);
+  // A record the role shows but does not let them change (a teammate's, for a sales rep): say why it is read-only.
+  const othersRecord = data !== undefined && can(meta, "update") && !canUpdate;
 
   return (
     <div className="flex h-full flex-col">
@@ -190,6 +195,11 @@ export default function RecordPage() {
                 <p className="text-xs text-muted">{meta.label}</p>
               </div>
             </div>
+            {othersRecord ? (
+              <p className="k-card p-3 text-sm text-muted" data-testid="record-read-only">
+                Your role lets you read this {meta.singular} but change only your own {meta.label_plural.toLowerCase()}.
+              </p>
+            ) : null}
             {notThen ? (
               <div className="k-card p-4 text-sm text-muted">This {meta.singular} did not exist at that moment (or was deleted then).</div>
             ) : data ? (
@@ -197,7 +207,7 @@ export default function RecordPage() {
                 <section key={group.title} className="k-card px-3 py-2.5" aria-label={group.title}>
                   <h2 className="px-0.5 pb-1 text-xs font-semibold tracking-wide text-faint uppercase">{group.title}</h2>
                   {group.fields.map((field) => (
-                    <FieldRow key={field.name} meta={meta} record={data} field={field} readOnly={Boolean(asOf) || !can(meta, "update")} onHistory={() => setHistoryOf(field)} />
+                    <FieldRow key={field.name} meta={meta} record={data} field={field} readOnly={Boolean(asOf) || !canUpdate} onHistory={() => setHistoryOf(field)} />
                   ))}
                 </section>
               ))
