@@ -18,7 +18,10 @@ async function loadDocument() {
   const venvPython = resolve(repo, ".venv", "bin", "python");
   const python = existsSync(venvPython) ? venvPython : "python3";
   const code =
-    "import json, os; os.environ.setdefault('KRONOS_LOG_LEVEL', 'warning');" +
+    // A throwaway key: describing the API signs nothing, and a first run would otherwise create (and log) the
+    // data directory's key file, spoiling the JSON on stdout.
+    "import json, os, secrets; os.environ.setdefault('KRONOS_LOG_LEVEL', 'warning');" +
+    "os.environ.setdefault('KRONOS_SECRET_KEY', secrets.token_urlsafe(48));" +
     "from kronos.app import create_app; print(json.dumps(create_app().openapi()))";
   const json = execFileSync(python, ["-c", code], { cwd: repo, encoding: "utf8", maxBuffer: 64 << 20 });
   return JSON.parse(json);
