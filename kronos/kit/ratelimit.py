@@ -157,6 +157,16 @@ async def consume(counter: AttemptCounter, key: str, limit: int, window: int) ->
     return RateLimit(limit=limit, count=attempts.count, reset=attempts.retry_after)
 
 
+async def enforce(counter: AttemptCounter, key: str, limit: int, window: int, refusal: str) -> None:
+    """Count one request under ``key`` against ``limit`` a window (0: no limit); past it, raise the 429,
+    whose detail is ``refusal`` and when to try again."""
+    if not limit:
+        return
+    used = await consume(counter, key, limit, window)
+    if used.exceeded:
+        raise used.error(f"{refusal}; try again in {used.reset} seconds.")
+
+
 RATE_LIMIT_STATE = "rate_limit"
 
 

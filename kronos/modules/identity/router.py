@@ -21,7 +21,7 @@ from kronos.kit.db import ReadSession, WriteSession
 from kronos.kit.deps import AppSettings, DbSession, ReadDbSession, get_database
 from kronos.kit.errors import FieldError, Forbidden, Unauthorized, ValidationFailed, responses
 from kronos.kit.mail import Mailer, Message, send_all
-from kronos.kit.ratelimit import AttemptCounter, RateLimited, attempt_counter, consume
+from kronos.kit.ratelimit import AttemptCounter, RateLimited, attempt_counter, enforce
 from kronos.modules.identity import account, service, sessions, tokens, web_session
 from kronos.modules.identity.exceptions import (
     EmailTaken,
@@ -112,11 +112,8 @@ def send_after_commit(background: BackgroundTasks, mailer: Mailer, messages: lis
 
 async def limit_per_client(counter: AttemptCounter, what: str, client: sessions.Client, limit: int) -> None:
     """A public route's rate limit per client address (0: none); past it, 429 with ``Retry-After``."""
-    if not limit:
-        return
-    used = await consume(counter, f"{what}:ip:{client.ip or 'unknown'}", limit, HOUR)
-    if used.exceeded:
-        raise used.error(f"Too many requests from your address; try again in {used.reset} seconds.")
+    key = f"{what}:ip:{client.ip or 'unknown'}"
+    await enforce(counter, key, limit, HOUR, "Too many requests from your address")
 
 
 @router.post(

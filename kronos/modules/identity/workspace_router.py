@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 from kronos.kit.auth import CurrentPrincipal, SessionPrincipal, SessionRequired
 from kronos.kit.deps import AppSettings, DbSession, ReadDbSession
 from kronos.kit.errors import Forbidden, Unauthorized, ValidationFailed, responses
-from kronos.kit.ratelimit import RateLimited, consume
+from kronos.kit.ratelimit import RateLimited, enforce
 from kronos.modules.identity import invitations, service, web_session
 from kronos.modules.identity.exceptions import (
     AlreadyMember,
@@ -151,10 +151,8 @@ async def create_invitation(
 
 
 async def _count_invitation(counter: Attempts, settings: AppSettings, tenant_id: uuid.UUID) -> None:
-    if settings.invitations_max_per_workspace:
-        used = await consume(counter, f"invite:ws:{tenant_id}", settings.invitations_max_per_workspace, HOUR)
-        if used.exceeded:
-            raise used.error(f"Too many invitations from this workspace; try again in {used.reset} seconds.")
+    limit = settings.invitations_max_per_workspace
+    await enforce(counter, f"invite:ws:{tenant_id}", limit, HOUR, "Too many invitations from this workspace")
 
 
 @router.post(
