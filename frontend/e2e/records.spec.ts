@@ -78,6 +78,7 @@ test("create a company, a contact and a deal; edit inline; read the field's hist
   await expect(changes.first().getByTestId("new-value")).toHaveText("Chief Analyst");
   await expect(changes.first().getByTestId("old-value")).toHaveText("Analyst");
   await expect(changes.nth(1).getByTestId("new-value")).toHaveText("Analyst");
+  await expect(changes.first()).toContainText("changed it in the web app"); // the source in words, not "via ui"
 
   // The whole record as it was before the last edit.
   await changes.first().getByRole("button", { name: /before this change/ }).click();

@@ -8,10 +8,10 @@ import { Dialog } from "@/ui/Dialog";
 import { ErrorBanner } from "@/ui/ErrorBanner";
 import { Icon } from "@/ui/Icon";
 import { Skeleton } from "@/ui/Skeleton";
-import { actorName, instantBefore } from "./history";
+import { actorName, instantBefore, shownValue, sourceLabel } from "./history";
 
 function Shown({ display, value, field }: { display: string | null; value: unknown; field: FieldMeta }) {
-  const text = display ?? formatValue(field, value);
+  const text = shownValue({ field_type: field.type }, display, value) ?? formatValue(field, value);
   return text ? <span className="break-words">{text}</span> : <span className="text-faint italic">empty</span>;
 }
 
@@ -59,7 +59,7 @@ export function FieldHistoryDialog({
                 <p className="text-sm">
                   <span className="font-medium">{actorName(item)}</span>{" "}
                   <span className="text-muted">{item.op === "create" ? "set it when creating the record" : item.op === "update" ? "changed it" : item.op}</span>
-                  <span className="text-faint"> · via {item.source}</span>
+                  <span className="text-faint"> {sourceLabel(item.source)}</span>
                 </p>
                 <p className="mt-0.5 text-xs text-muted" title={item.changed_at}>
                   <time dateTime={item.changed_at}>{formatDateTime(item.changed_at)}</time> · {formatRelativeTime(item.changed_at)}

@@ -8,7 +8,7 @@ import { ErrorBanner } from "@/ui/ErrorBanner";
 import { Icon, type IconName } from "@/ui/Icon";
 import { Skeleton } from "@/ui/Skeleton";
 import { Link } from "react-router";
-import { groupChangeSets, type ChangeSet } from "./history";
+import { groupChangeSets, shownValue, type ChangeSet } from "./history";
 import { TaskDueLabel, TaskToggle } from "@/features/tasks/TaskRow";
 
 type Entry = { kind: "changes"; at: string; set: ChangeSet } | { kind: "activity"; at: string; activity: RecordData };
@@ -34,9 +34,9 @@ function ChangeEntry({ set }: { set: ChangeSet }) {
             {fields.slice(0, 6).map((item) => (
               <li key={item.id} className="flex min-w-0 flex-wrap items-center gap-1.5">
                 <span className="text-muted">{item.field_label}</span>
-                <span className="truncate text-faint line-through">{item.old_display || "empty"}</span>
+                <span className="truncate text-faint line-through">{shownValue(item, item.old_display, item.old_value) || "empty"}</span>
                 <Icon name="chevronRight" size={12} className="text-faint" />
-                <span className="truncate font-medium">{item.new_display || "empty"}</span>
+                <span className="truncate font-medium">{shownValue(item, item.new_display, item.new_value) || "empty"}</span>
               </li>
             ))}
           </ul>

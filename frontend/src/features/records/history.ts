@@ -1,4 +1,5 @@
 import type { HistoryItem } from "@/api/records";
+import { formatDate, formatDateTime } from "@/lib/fields";
 
 /** Just before a change: the record as it was when the change had not happened yet. */
 export function instantBefore(iso: string): string {
@@ -34,4 +35,29 @@ export function groupChangeSets(items: HistoryItem[]): ChangeSet[] {
     set.items.push(item);
   }
   return sets;
+}
+
+const SOURCES: Record<string, string> = {
+  ui: "in the web app",
+  api: "through the API",
+  import: "by import",
+  workflow: "by a workflow",
+  system: "by KronosCRM",
+};
+
+/** Through what a change came, in words ("in the web app"), for "changed it in the web app". */
+export function sourceLabel(source: string): string {
+  return SOURCES[source] ?? `through ${source}`;
+}
+
+/**
+ * A changed value as the app shows it: dates and times in the reader's locale and time zone like every other
+ * date in the app (the server's display is an ISO string for them), the server's display for the rest.
+ */
+export function shownValue(item: Pick<HistoryItem, "field_type">, display: string | null, value: unknown): string | null {
+  if (typeof value === "string" && value) {
+    if (item.field_type === "datetime") return formatDateTime(value);
+    if (item.field_type === "date") return formatDate(value);
+  }
+  return display;
 }
