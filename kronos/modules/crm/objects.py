@@ -252,7 +252,8 @@ DEALS = ObjectDefinition(
             column="amount_minor",
             settings={"currency_column": "currency"},
             position=2,
-            help_text='{"amount_minor": 125000, "currency": "EUR"}; filters and sorts use the amount.',
+            # Shown under the field in the web app, so it is words; the API's shape is in the schema itself.
+            help_text="What the deal is worth, in one currency. Lists filter and sort on the amount.",
         ),
         FieldSpec("close_date", "Close date", FieldType.DATE, column="close_date", position=3),
         _relation("pipeline_id", "Pipeline", "pipelines", 4),
@@ -306,7 +307,7 @@ ACTIVITIES = ObjectDefinition(
             column="links",
             many=True,
             position=7,
-            help_text='[{"object": "deals", "id": "..."}]; filter with ?links[contains]=deals:<id>.',
+            help_text="The deals, contacts and companies it is about; it shows on their timelines.",
         ),
     ),
 )
