@@ -182,3 +182,16 @@ test("pipelines: add a stage, reorder stages, and a stage with deals is not remo
   await expect(stages.locator("[data-stage]")).toHaveCount(5);
   await expect(stages.locator('[data-stage="Demo"]')).toHaveCount(0);
 });
+
+test("pipelines and stages are set up in settings, not listed in the sidebar", async ({ page }) => {
+  await signIn(page);
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Contacts", exact: true })).toBeVisible(); // the objects have loaded
+  await expect(nav.getByRole("link", { name: "Pipelines", exact: true })).toHaveCount(0);
+  await expect(nav.getByRole("link", { name: "Stages", exact: true })).toHaveCount(0);
+  // Settings still reaches them.
+  await nav.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("link", { name: "Pipelines" }).click();
+  await expect(page).toHaveURL(/\/settings\/pipelines$/);
+  await expect(page.getByRole("form", { name: "Add a stage" })).toBeVisible();
+});

@@ -145,7 +145,6 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
     return i === -1 ? PRIMARY_OBJECTS.length : i;
   };
   const main = all.filter((o) => !SETUP_OBJECTS.includes(o.name)).sort((a, b) => rank(a.name) - rank(b.name));
-  const setup = all.filter((o) => SETUP_OBJECTS.includes(o.name));
   const extra = (section: string) =>
     EXTRA_NAV.filter((l) => l.section === section).map((l) => <Item key={l.to} {...l} onNavigate={onNavigate} />);
 
@@ -171,14 +170,6 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
           ))}
           {extra("objects")}
         </div>
-        {setup.length ? (
-          <div className="space-y-0.5">
-            <p className="px-2 pb-1 text-xs font-medium text-faint">Setup</p>
-            {setup.map((o) => (
-              <Item key={o.name} to={`/${o.name}`} label={o.label_plural} icon={objectIcon(o.name)} onNavigate={onNavigate} />
-            ))}
-          </div>
-        ) : null}
       </div>
       <div className="space-y-0.5 border-t border-line p-2">
         {extra("footer")}

@@ -20,6 +20,7 @@ export const EXTRA_NAV: NavLink[] = [
   { to: "/settings", label: "Settings", icon: "settings", section: "footer" },
 ];
 
-/** Objects shown first, in this order; others (custom objects) follow; configuration objects go last. */
+/** Objects shown first, in this order; others (custom objects) follow. */
 export const PRIMARY_OBJECTS = ["contacts", "companies", "deals", "leads", "activities"];
+/** Configuration objects: edited in Settings > Pipelines, never listed in the sidebar (their routes stay). */
 export const SETUP_OBJECTS = ["pipelines", "stages"];
