@@ -161,7 +161,12 @@ LEADS = ObjectDefinition(
             default="new",
             position=7,
             help_text="Options are configurable per workspace; new and converted always exist.",
-            settings={"configurable_options": True, "required_options": ["new", "converted"]},
+            # Only the convert flow sets "converted" (rules.lead_rules refuses it otherwise): forms hide it.
+            settings={
+                "configurable_options": True,
+                "required_options": ["new", "converted"],
+                "flow_only_options": ["converted"],
+            },
         ),
         _text("source", "Source", 8),
         FieldSpec("score", "Score", FieldType.NUMBER, column="score", position=9),
