@@ -114,6 +114,15 @@ test("a lead is converted through the dialog, into a contact, a company and a de
   expect(lead.status(), await lead.text()).toBe(201);
 
   await signIn(page);
+  // The create form offers no "Converted": a lead is converted through the dialog below only.
+  await page.goto("/leads");
+  await page.getByRole("button", { name: "New lead" }).click();
+  const newLead = page.getByRole("dialog", { name: "New lead" });
+  const status = newLead.getByLabel("Status", { exact: true });
+  await expect(status.locator("option", { hasText: /^Qualified$/ })).toHaveCount(1);
+  await expect(status.locator("option", { hasText: /^Converted$/ })).toHaveCount(0);
+  await newLead.getByRole("button", { name: "Cancel" }).click();
+
   await page.goto("/leads/board");
   await page.getByRole("searchbox", { name: "Search the board" }).fill(lastName);
   const card = column(page, "New").getByRole("listitem", { name: `Ada ${lastName}` });

@@ -119,6 +119,10 @@ test("quick search, filters and sort drive the list through the API", async ({ p
   await expect(page.getByRole("row").filter({ hasText: tag }).first()).toContainText("Charlie");
 
   await page.getByRole("button", { name: "Filter" }).click();
+  // The company's own fields come first; ID, Version and the timestamps sit in a "System" group at the end.
+  const fieldMenu = page.getByRole("dialog", { name: "Add filter" }).getByLabel("Field");
+  await expect(fieldMenu.locator("option").first()).toHaveText("Name");
+  await expect(fieldMenu.locator('optgroup[label="System"] > option')).toHaveText(["ID", "Version", "Created", "Updated"]);
   await page.getByRole("dialog", { name: "Add filter" }).getByLabel("Field").selectOption("industry");
   await page.getByRole("dialog", { name: "Add filter" }).getByLabel("Industry").selectOption("retail"); // applies
   await expect(page.getByRole("row").filter({ hasText: tag })).toHaveCount(1);

@@ -103,6 +103,15 @@ export function operatorsFor(field: FieldMeta): { op: string; label: string }[] 
   }
 }
 
+/** Bookkeeping every record has: the filter menu lists them last, in their own "System" group. */
+const RECORD_BOOKKEEPING = new Set(["id", "version", "created_at", "updated_at"]);
+
+/** The fields a filter can pick, the object's own first (in their order), then the record's bookkeeping. */
+export function filterFieldGroups(meta: ObjectMeta): { own: FieldMeta[]; system: FieldMeta[] } {
+  const fields = meta.fields.filter((f) => f.type !== "record_link");
+  return { own: fields.filter((f) => !RECORD_BOOKKEEPING.has(f.name)), system: fields.filter((f) => RECORD_BOOKKEEPING.has(f.name)) };
+}
+
 /** Types a quick search can look into with `contains` (scalar text only; lists need exact values). */
 export function searchableFields(meta: ObjectMeta): FieldMeta[] {
   const text = new Set<FieldType>(["text", "email", "phone", "url"]);
@@ -175,6 +184,21 @@ export function formatRelativeTime(value: string): string {
     if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
   }
   return "just now";
+}
+
+/**
+ * The options a person may pick: not those only a domain flow sets (a lead becomes "converted" by converting
+ * it, and the API refuses it otherwise), unless the value holds one already.
+ */
+export function pickableOptions(field: FieldMeta, current?: unknown): FieldMeta["options"] {
+  const flowOnly = field.settings.flow_only_options;
+  if (!Array.isArray(flowOnly)) return field.options;
+  return field.options.filter((o) => o.value === current || !flowOnly.includes(o.value));
+}
+
+/** The field as a form that writes it shows it: with only the options a person may pick. */
+export function forWriting(field: FieldMeta, current?: unknown): FieldMeta {
+  return field.options.length ? { ...field, options: pickableOptions(field, current) } : field;
 }
 
 export function optionLabel(field: FieldMeta, value: unknown): string {

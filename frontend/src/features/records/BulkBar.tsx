@@ -2,7 +2,7 @@ import { useState } from "react";
 import { ApiError, errorMessage } from "@/api/problem";
 import { useBatch } from "@/api/records";
 import { useMe } from "@/auth/AuthProvider";
-import { can, isEditable } from "@/lib/fields";
+import { can, forWriting, isEditable } from "@/lib/fields";
 import type { ObjectMeta, RecordData } from "@/lib/types";
 import { Button } from "@/ui/Button";
 import { Dialog } from "@/ui/Dialog";
@@ -114,7 +114,7 @@ export function BulkBar({ meta, selected, onClear }: { meta: ObjectMeta; selecte
           {field ? (
             <div>
               <span className="k-label">New value</span>
-              <FieldEditor field={field} draft={draft} onChange={setDraft} />
+              <FieldEditor field={forWriting(field)} draft={draft} onChange={setDraft} />
             </div>
           ) : null}
         </div>

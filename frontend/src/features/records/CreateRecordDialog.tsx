@@ -2,7 +2,7 @@ import { useId, useState } from "react";
 import { ApiError, errorMessage } from "@/api/problem";
 import { useCreateRecord } from "@/api/records";
 import { useMe } from "@/auth/AuthProvider";
-import { isEditable } from "@/lib/fields";
+import { forWriting, isEditable } from "@/lib/fields";
 import type { FieldMeta, ObjectMeta, RecordData } from "@/lib/types";
 import { Button } from "@/ui/Button";
 import { Dialog } from "@/ui/Dialog";
@@ -69,7 +69,7 @@ export function CreateRecordDialog({
         </label>
         <FieldEditor
           id={id}
-          field={field}
+          field={forWriting(field)}
           draft={drafts[field.name]}
           onChange={(next) => setDrafts((d) => ({ ...d, [field.name]: next }))}
           invalid={Boolean(errors[field.name])}

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { isListField, operatorsFor } from "@/lib/fields";
+import { filterFieldGroups, isListField, operatorsFor } from "@/lib/fields";
 import type { FieldMeta, ObjectMeta } from "@/lib/types";
 import { Button } from "@/ui/Button";
 import { Icon } from "@/ui/Icon";
@@ -9,7 +9,8 @@ import { FieldValue } from "./FieldValue";
 import type { Chip } from "./listState";
 
 function ChipEditor({ meta, chip, onSave, onCancel }: { meta: ObjectMeta; chip: Chip | null; onSave: (c: Chip) => void; onCancel: () => void }) {
-  const fields = meta.fields.filter((f) => f.type !== "record_link");
+  const groups = filterFieldGroups(meta);
+  const fields = [...groups.own, ...groups.system];
   const [fieldName, setFieldName] = useState(chip?.field ?? fields[0]?.name ?? "");
   const field = fields.find((f) => f.name === fieldName) as FieldMeta | undefined;
   const ops = field ? operatorsFor(field) : [];
@@ -42,11 +43,20 @@ function ChipEditor({ meta, chip, onSave, onCancel }: { meta: ObjectMeta; chip: 
           }
         }}
       >
-        {fields.map((f) => (
+        {groups.own.map((f) => (
           <option key={f.name} value={f.name}>
             {f.label}
           </option>
         ))}
+        {groups.system.length ? (
+          <optgroup label="System">
+            {groups.system.map((f) => (
+              <option key={f.name} value={f.name}>
+                {f.label}
+              </option>
+            ))}
+          </optgroup>
+        ) : null}
       </select>
       <select aria-label="Operator" className="k-input" value={op} onChange={(e) => setOp(e.target.value)}>
         {ops.map((o) => (

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { ApiError, errorMessage } from "@/api/problem";
 import { useUpdateRecord } from "@/api/records";
 import { useMe } from "@/auth/AuthProvider";
+import { forWriting } from "@/lib/fields";
 import type { FieldMeta, RecordData } from "@/lib/types";
 import { cx } from "@/ui/cx";
 import { FieldEditor, fromDraft, toDraft, type Draft } from "./FieldEditor";
@@ -62,7 +63,7 @@ export function InlineEdit({
       onClick={(e) => e.stopPropagation()}
     >
       <FieldEditor
-        field={field}
+        field={forWriting(field, record[field.name])}
         draft={draft}
         onChange={(next) => {
           setDraft(next);
