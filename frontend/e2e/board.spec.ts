@@ -143,6 +143,11 @@ test("a lead is converted through the dialog, into a contact, a company and a de
   await page.goto("/leads/board");
   await page.getByRole("searchbox", { name: "Search the board" }).fill(lastName);
   await expect(column(page, "Converted").getByRole("listitem", { name: `Ada ${lastName}` })).toBeVisible();
+  // Its timeline shows when it was converted as a date like the rest of the app, not a raw ISO timestamp.
+  await page.goto(`/leads/${(await lead.json()).id}`);
+  const change = page.getByRole("list", { name: "Timeline" }).getByRole("listitem").filter({ hasText: "Converted" }).first();
+  await expect(change).toContainText(String(new Date().getFullYear()));
+  await expect(change).not.toContainText(/\d{4}-\d{2}-\d{2}T\d{2}:/);
 });
 
 test("a read-only member sees the board but cannot move a card", async ({ page, request }) => {
