@@ -81,3 +81,24 @@ test("a custom period with nothing in it shows empty states, and a bad one says 
   await page.getByLabel("From").fill("2001-02-10");
   await expect(page.getByRole("alert").filter({ hasText: "start day on or before the end day" })).toBeVisible();
 });
+
+test("stage names on the charts' axes fit inside the charts (long ones are shortened, not cut off)", async ({ page, request }) => {
+  const { tag, pipeline } = await seed(request); // stage names start with a long word: "E2E-… Discovery"
+  await signIn(page);
+  await page.goto(`/dashboard?pipeline=${pipeline}`);
+  for (const name of ["Conversion funnel", "Average time in stage"]) {
+    const chart = page.getByRole("region", { name }).getByRole("img");
+    const ticks = chart.locator(".recharts-yAxis-tick-labels text");
+    await expect(ticks.first()).toBeVisible();
+    await expect(ticks.filter({ hasText: "Discovery" })).toHaveCount(1);
+    const svg = await chart.locator("svg.recharts-surface").boundingBox();
+    expect(svg).not.toBeNull();
+    for (const tick of await ticks.all()) {
+      const box = await tick.boundingBox();
+      expect(box, name).not.toBeNull();
+      expect(box!.x, `${name}: ${await tick.textContent()}`).toBeGreaterThanOrEqual(svg!.x);
+    }
+    // The full name stays available as the label's tooltip.
+    await expect(ticks.filter({ hasText: "Discovery" }).locator("title")).toHaveText(`${tag} Discovery`);
+  }
+});

@@ -8,6 +8,7 @@ import { listUrl, useFunnel } from "./data";
 import { ChartCard, CardTable } from "./ChartCard";
 import { tooltipFor } from "./ChartTooltip";
 import { useChartColors } from "./colors";
+import { CategoryTick } from "./CategoryTick";
 import { percent, plural } from "./format";
 import { rangeInstants, rangeLabel } from "./range";
 import { inPipeline, pipelineCardStatus, pipelineEmpty, pipelineChips, type DashboardScope } from "./scope";
@@ -45,7 +46,7 @@ export function FunnelCard({ scope }: { scope: DashboardScope }) {
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={data} layout="vertical" margin={{ top: 4, right: 48, bottom: 0, left: 0 }} barCategoryGap="18%" accessibilityLayer={false}>
             <XAxis type="number" hide allowDecimals={false} />
-            <YAxis type="category" dataKey="name" tick={{ fill: colors.muted, fontSize: 11 }} tickLine={false} axisLine={false} width={96} />
+            <YAxis type="category" dataKey="name" tick={(props: object) => <CategoryTick {...props} fill={colors.muted} width={96} />} tickLine={false} axisLine={false} width={96} />
             <Tooltip
               cursor={{ fill: colors.subtle }}
               content={tooltipFor<FunnelRow>((row) => ({

@@ -9,6 +9,7 @@ import { listUrl, useTimeInState } from "./data";
 import { ChartCard, CardTable } from "./ChartCard";
 import { tooltipFor } from "./ChartTooltip";
 import { useChartColors } from "./colors";
+import { CategoryTick } from "./CategoryTick";
 import { duration, plural } from "./format";
 import { rangeInstants, rangeLabel } from "./range";
 import { inPipeline, pipelineCardStatus, pipelineEmpty, pipelineChips, type DashboardScope } from "./scope";
@@ -68,7 +69,7 @@ export function TimeInStageCard({ scope }: { scope: DashboardScope }) {
           <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, bottom: 0, left: 0 }} accessibilityLayer={false}>
             <CartesianGrid horizontal={false} stroke={colors.line} />
             <XAxis type="number" tick={{ fill: colors.muted, fontSize: 11 }} tickLine={false} axisLine={{ stroke: colors.line }} unit={unit.suffix} />
-            <YAxis type="category" dataKey="name" tick={{ fill: colors.muted, fontSize: 11 }} tickLine={false} axisLine={false} width={96} />
+            <YAxis type="category" dataKey="name" tick={(props: object) => <CategoryTick {...props} fill={colors.muted} width={96} />} tickLine={false} axisLine={false} width={96} />
             <Tooltip
               cursor={{ fill: colors.subtle }}
               content={tooltipFor<StageTime>((row) => ({
