@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 export const OWNER_EMAIL = process.env.E2E_OWNER_EMAIL ?? "owner@e2e.example";
 export const OWNER_PASSWORD = process.env.E2E_OWNER_PASSWORD ?? "Owner-e2e-Passw0rd!";
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once("error", fail);

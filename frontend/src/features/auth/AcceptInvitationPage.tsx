@@ -6,6 +6,7 @@ import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/ui/Button";
 import { FormError, TextField } from "@/ui/Field";
 import { AuthLayout } from "./AuthLayout";
+import { OtpField } from "./OtpField";
 import { useSubmit } from "./useForm";
 
 /** A new account chooses a password; an existing one signs in to join (its password, its 2FA code when it has
@@ -59,16 +60,7 @@ export default function AcceptInvitationPage() {
         <form onSubmit={form.onSubmit} className="space-y-4" noValidate>
           <FormError message={form.formError} />
           {needsOtp ? (
-            <TextField
-              label="Authentication code"
-              name="otp"
-              autoComplete="one-time-code"
-              inputMode="numeric"
-              autoFocus
-              value={otp}
-              onChange={(e) => setOtp(e.target.value)}
-              error={form.fieldErrors.otp}
-            />
+            <OtpField value={otp} onChange={setOtp} error={form.fieldErrors.otp} />
           ) : (
             <>
               <TextField label="Your name" name="full_name" autoComplete="name" autoFocus value={fullName} onChange={(e) => setFullName(e.target.value)} error={form.fieldErrors.full_name} />

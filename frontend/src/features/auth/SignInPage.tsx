@@ -6,6 +6,7 @@ import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/ui/Button";
 import { FormError, TextField } from "@/ui/Field";
 import { AuthLayout } from "./AuthLayout";
+import { OtpField } from "./OtpField";
 import { useSubmit } from "./useForm";
 
 /** Only same-site paths: `?next=https://evil.example` must not become an open redirect. */
@@ -96,16 +97,7 @@ export default function SignInPage() {
         <FormError message={form.formError} />
         {first && !needsOtp ? <FirstSignInNote {...first} /> : null}
         {needsOtp ? (
-          <TextField
-            label="Authentication code"
-            name="otp"
-            autoComplete="one-time-code"
-            inputMode="numeric"
-            autoFocus
-            value={otp}
-            onChange={(e) => setOtp(e.target.value)}
-            error={form.fieldErrors.otp}
-          />
+          <OtpField value={otp} onChange={setOtp} error={form.fieldErrors.otp} />
         ) : (
           <>
             <TextField

@@ -6,6 +6,7 @@ import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/ui/Button";
 import { FormError, TextField } from "@/ui/Field";
 import { AuthLayout } from "./AuthLayout";
+import { OtpField } from "./OtpField";
 import { useSubmit } from "./useForm";
 
 /** Sign-up with an e-mail that already has an account is a sign-in to it (its password, its 2FA code, the
@@ -68,16 +69,7 @@ export default function SignUpPage() {
           </p>
         ) : null}
         {needsOtp ? (
-          <TextField
-            label="Authentication code"
-            name="otp"
-            autoComplete="one-time-code"
-            inputMode="numeric"
-            autoFocus
-            value={otp}
-            onChange={(e) => setOtp(e.target.value)}
-            error={form.fieldErrors.otp}
-          />
+          <OtpField value={otp} onChange={setOtp} error={form.fieldErrors.otp} />
         ) : (
           <>
             <TextField label="Your name" name="full_name" autoComplete="name" autoFocus value={values.full_name} onChange={set("full_name")} error={form.fieldErrors.full_name} />
